@@ -1,0 +1,53 @@
+"""Explicit randomness. Every random draw in the lab comes from a key folded from the user's key.
+
+Cell (replicate r, generation t) uses ``cell_key(key, r, t)``, so any cell can be recomputed alone and the number of
+replicates, or how they are batched, never changes a replicate's numbers (STYLE principle 2). Within a cell, each
+purpose gets its own stream through ``stream(cell, PURPOSE)``.
+"""
+from __future__ import annotations
+
+import numbers
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+# One stream per purpose within a (replicate, generation) cell.
+REAL, SYNTHETIC, REGIME, TRANSFORM, METRIC = range(5)
+
+
+def as_key(key) -> jax.Array:
+    """A typed JAX key from a typed key, a raw uint32 key of shape (2,), or a non-negative int seed."""
+    if isinstance(key, bool):
+        raise ValueError(f"key must be a JAX key or a non-negative int seed, got {key!r}")
+    if isinstance(key, numbers.Integral):
+        if key < 0:
+            raise ValueError(f"key must be a JAX key or a non-negative int seed, got {key}")
+        return jax.random.key(int(key))
+    if isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        if key.shape != ():
+            raise ValueError(f"key must be a single key, got a key array of shape {key.shape}")
+        return key
+    if isinstance(key, (jax.Array, np.ndarray)) and key.shape == (2,) and key.dtype == np.uint32:
+        return jax.random.wrap_key_data(jnp.asarray(key))
+    raise ValueError(f"key must be a JAX key or a non-negative int seed, got {type(key).__name__}")
+
+
+def key_data(key: jax.Array) -> list[int]:
+    """The key's raw bits as a list of ints (recorded in result attributes)."""
+    return [int(v) for v in np.asarray(jax.random.key_data(key)).ravel()]
+
+
+def replicate_key(key: jax.Array, r) -> jax.Array:
+    """Key of replicate ``r``."""
+    return jax.random.fold_in(key, r)
+
+
+def cell_key(replicate: jax.Array, t) -> jax.Array:
+    """Key of generation ``t`` within a replicate key."""
+    return jax.random.fold_in(replicate, t)
+
+
+def stream(cell: jax.Array, purpose: int) -> jax.Array:
+    """Key of one purpose (REAL, SYNTHETIC, …) within a cell."""
+    return jax.random.fold_in(cell, purpose)

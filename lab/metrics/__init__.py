@@ -1,0 +1,6 @@
+"""Metrics (see ``lab/metrics/base.py`` for the contract)."""
+from lab.metrics import gaussian_formulas
+from lab.metrics.base import Metric
+from lab.metrics.gaussian import KL, TV, W2, DetRatio, MeanError, TraceRatio, TVLower, TVUpper
+
+__all__ = ["Metric", "W2", "KL", "TV", "TVLower", "TVUpper", "MeanError", "DetRatio", "TraceRatio", "gaussian_formulas"]

@@ -1,0 +1,98 @@
+"""Accumulate and AccumulateSubsample (Gerstgrasser et al. 2024; Kazdan et al. 2024; THEORY G5).
+
+Accumulate keeps the n real samples and every synthetic sample so far: generation t trains on n + t·m points.
+AccumulateSubsample keeps the same growing pool but trains each generation on a uniform subsample of fixed size
+(without replacement), so the data budget stays constant while the pool's share of real data decays.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+
+from lab.regimes.base import Plan, describe_regime, empty_buffer, optional_count, write
+
+
+@dataclass(frozen=True)
+class Accumulate:
+    """Train generation t on the real set plus all synthetic samples of generations 1..t.
+
+    Args:
+      synthetic: m, synthetic samples added per generation; None means m = n.
+      transforms: transforms applied to the synthetic samples before they enter.
+    """
+
+    synthetic: int | None = None
+    transforms: tuple = ()
+
+    def __post_init__(self):
+        optional_count("synthetic", self.synthetic)
+        object.__setattr__(self, "transforms", tuple(self.transforms))
+
+    def plan(self, n: int, generations: int) -> Plan:
+        m = self.synthetic or n
+        return Plan(buffer=n + generations * m, synthetic=m, real=0)
+
+    def init(self, real0, plan: Plan):
+        x, w = empty_buffer(real0, plan.buffer)
+        x, w = write(x, w, real0, jnp.ones(real0.shape[0]), 0)
+        return {"x": x, "w": w, "n": real0.shape[0]}
+
+    def step(self, state, real, synth_x, synth_w, t, key):
+        m = synth_x.shape[0]
+        x, w = write(state["x"], state["w"], synth_x, synth_w, state["n"] + (t - 1) * m)
+        return {"x": x, "w": w, "n": state["n"]}
+
+    def training_set(self, state):
+        return state["x"], state["w"]
+
+    def describe(self) -> dict:
+        return describe_regime(self)
+
+
+@dataclass(frozen=True)
+class AccumulateSubsample:
+    """Accumulate a pool as ``Accumulate`` does; train each generation on a uniform subsample of the pool.
+
+    Args:
+      synthetic: m, synthetic samples added to the pool per generation; None means m = n.
+      size: training-set size drawn (without replacement) from the pool's filled slots; None means n.
+      transforms: transforms applied to the synthetic samples before they enter.
+    Slots whose transform weight is 0 (rejected samples) are never drawn.
+    """
+
+    synthetic: int | None = None
+    size: int | None = None
+    transforms: tuple = ()
+
+    def __post_init__(self):
+        optional_count("synthetic", self.synthetic)
+        optional_count("size", self.size)
+        object.__setattr__(self, "transforms", tuple(self.transforms))
+
+    def plan(self, n: int, generations: int) -> Plan:
+        m = self.synthetic or n
+        return Plan(buffer=n + generations * m, synthetic=m, real=0)
+
+    def init(self, real0, plan: Plan):
+        x, pool_w = empty_buffer(real0, plan.buffer)
+        n = real0.shape[0]
+        x, pool_w = write(x, pool_w, real0, jnp.ones(n), 0)
+        return {"x": x, "pool_w": pool_w, "w": pool_w, "n": n}
+
+    def step(self, state, real, synth_x, synth_w, t, key):
+        m = synth_x.shape[0]
+        n = state["n"]
+        x, pool_w = write(state["x"], state["pool_w"], synth_x, synth_w, n + (t - 1) * m)
+        size = self.size or n
+        u = jnp.where(pool_w > 0, jax.random.uniform(key, pool_w.shape), jnp.inf)
+        chosen = jnp.argsort(u)[:size]
+        w = jnp.zeros_like(pool_w).at[chosen].set(pool_w[chosen])
+        return {"x": x, "pool_w": pool_w, "w": w, "n": n}
+
+    def training_set(self, state):
+        return state["x"], state["w"]
+
+    def describe(self) -> dict:
+        return describe_regime(self)

@@ -1,0 +1,28 @@
+"""Transforms on synthetic samples, applied before they enter the training set (sampling bias · curation ·
+correction · verification).
+
+Contract: a frozen dataclass with
+- ``n_in(m) -> int``: how many candidates it needs to return m samples (e.g. K·m for K-wise curation);
+- ``__call__(key, x: (n_in, …), w: (n_in,), *, model, params, truth) -> (x: (m, …), w: (m,))``; a weight of 0 marks a
+  rejected sample (verification), so shapes stay static.
+Neutral settings must return their input unchanged, bit for bit.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from lab import keys
+
+
+def synthesize(model, params, truth, transforms, key, m: int):
+    """m synthetic samples of ``model`` at ``params`` passed through ``transforms`` in order: (x: (m, …), w: (m,))."""
+    sizes = [m]
+    for tr in reversed(transforms):
+        sizes.insert(0, tr.n_in(sizes[0]))
+    x = model.sample(params, keys.stream(key, keys.SYNTHETIC), sizes[0])
+    w = jnp.ones((sizes[0],), jnp.result_type(float))
+    tkey = keys.stream(key, keys.TRANSFORM)
+    for i, tr in enumerate(transforms):
+        x, w = tr(jax.random.fold_in(tkey, i), x, w, model=model, params=params, truth=truth)
+    return x, w
