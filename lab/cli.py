@@ -1,0 +1,129 @@
+"""Command line: ``python -m lab --help``.
+
+Bad input (unknown study or preset, n < 2, λ_s outside (0, 1], a non-positive-definite covariance, mismatched
+dimensions, …) prints one line on stderr and exits with status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse would print the usage too)
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m lab", description="autophagy-lab: self-consuming generative loops, simulated and "
+                "set beside their theory.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("studies", help="list the studies with their claims")
+    r = sub.add_parser("run", help="run one study and write figures/NAME.png")
+    r.add_argument("name")
+    r.add_argument("--preset", default="quick")
+    r.add_argument("--jobs", type=int, default=1, help="processes for independent cells (joblib)")
+    a = sub.add_parser("reproduce", help="run every study, then list the gallery")
+    a.add_argument("--preset", default="quick")
+    a.add_argument("--jobs", type=int, default=1)
+    s = sub.add_parser("simulate", help="a Gaussian loop in one command: per-generation averages over replicates")
+    s.add_argument("--regime", default="replace", choices=["replace", "accumulate", "subsample", "augment", "fresh"])
+    s.add_argument("--n", type=int, default=100, help="real samples at generation 0")
+    s.add_argument("--generations", type=int, default=50)
+    s.add_argument("--replicates", type=int, default=200)
+    s.add_argument("--ddof", type=int, default=0)
+    s.add_argument("--sampling-bias", type=float, default=1.0, help="λ_s in (0, 1]")
+    s.add_argument("--synthetic", type=int, default=None, help="synthetic samples per generation (augment, fresh)")
+    s.add_argument("--real", type=int, default=None, help="fresh real samples per generation (fresh)")
+    s.add_argument("--mean", type=_floats, default=[0.0], help="comma-separated mean")
+    s.add_argument("--cov", type=_floats, default=[1.0], help="comma-separated covariance, row-major d×d")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--every", type=int, default=10, help="print every k-th generation")
+    return p
+
+
+def _cmd_studies(args):
+    import studies
+
+    for name in studies.names():
+        print(f"{name:20s} {studies.load(name).CLAIM}")
+
+
+def _cmd_run(args):
+    import studies
+    from lab import study
+
+    mod = studies.load(args.name)
+    study.preset_config(mod, args.preset)
+    print(study.run(mod, args.preset, jobs=_jobs(args.jobs)))
+
+
+def _cmd_reproduce(args):
+    import studies
+    from lab import study
+
+    mods = [studies.load(n) for n in studies.names()]
+    for mod in mods:
+        study.preset_config(mod, args.preset)
+    for mod in mods:
+        print(study.run(mod, args.preset, jobs=_jobs(args.jobs)))
+
+
+def _jobs(j: int) -> int:
+    from lab import _checks
+
+    return _checks.integer("jobs", j, minimum=1)
+
+
+def _regime(args):
+    import lab
+
+    if args.regime == "replace":
+        return lab.Replace(synthetic=args.synthetic)
+    if args.regime == "accumulate":
+        return lab.Accumulate(synthetic=args.synthetic)
+    if args.regime == "subsample":
+        return lab.AccumulateSubsample(synthetic=args.synthetic)
+    if args.regime == "augment":
+        return lab.Augment(synthetic=args.synthetic if args.synthetic is not None else args.n)
+    real = args.real if args.real is not None else args.n
+    return lab.Fresh(real=real, synthetic=args.synthetic if args.synthetic is not None else args.n)
+
+
+def _cmd_simulate(args):
+    import numpy as np
+
+    import lab
+
+    d = len(args.mean)
+    if len(args.cov) != d * d:
+        raise ValueError(f"cov must have d*d = {d * d} entries to match mean of dimension {d}, got {len(args.cov)}")
+    truth = lab.Gaussian(args.mean, np.reshape(args.cov, (d, d)))
+    model = lab.GaussianFit(ddof=args.ddof, sampling_bias=args.sampling_bias)
+    every = max(1, args.every)
+    ds = lab.simulate(truth, model, _regime(args), n=args.n, generations=args.generations,
+                      replicates=args.replicates, key=args.seed, progress=True)
+    trace = np.trace(ds["cov"].values, axis1=-2, axis2=-1).mean(0)
+    w2 = ds["w2"].mean("replicate").values
+    print(f"{'gen':>5} {'E tr cov':>12} {'E W2':>10}")
+    for t in range(0, args.generations + 1, every):
+        print(f"{t:5d} {trace[t]:12.5g} {w2[t]:10.4g}")
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        {"studies": _cmd_studies, "run": _cmd_run, "reproduce": _cmd_reproduce, "simulate": _cmd_simulate}[
+            args.command](args)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,86 @@
+"""Study framework: a study is a module in ``studies/`` with one figure, its claim, presets and cells.
+
+A study module defines
+- ``NAME`` and ``CLAIM`` (one line: the claim the figure shows);
+- ``PRESETS = {"quick": cfg, "full": cfg}``: frozen dataclasses, one commented line per field;
+- ``cells(cfg) -> list[Cell]``: independent computations, each a module-level function with JSON-able kwargs
+  (seed included), so every cell can be cached, resumed and run in its own process;
+- ``plot(results: dict[cell name, value], cfg) -> matplotlib Figure``.
+``run`` computes missing cells (joblib processes when ``jobs`` > 1; Dask or Ray through joblib's backends when the
+user configures one), caches each atomically, and writes ``figures/<NAME>.png``.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from lab import cache
+
+
+@dataclass(frozen=True)
+class Cell:
+    name: str  # unique within the study
+    fn: Callable  # module-level function (picklable), called as fn(**kwargs)
+    kwargs: dict = field(default_factory=dict)  # JSON-serialisable arguments, seed included
+
+
+def _compute(study_name: str, cell: Cell, root):
+    path = cache.path_for(study_name, cell.name, cell.kwargs, root)
+    if path.exists():
+        return cache.load(path)
+    value = cell.fn(**cell.kwargs)
+    cache.save_atomic(path, value)
+    return value
+
+
+def compute(module, preset: str = "quick", *, jobs: int = 1, root=None, progress: bool = True) -> dict:
+    """All cells of a study's preset, from the cache where present: {cell name: value}."""
+    cfg = preset_config(module, preset)
+    cells = module.cells(cfg)
+    names = [c.name for c in cells]
+    if len(set(names)) != len(names):
+        raise ValueError(f"study {module.NAME} has duplicate cell names")
+    if jobs > 1:
+        from joblib import Parallel, delayed
+
+        values = Parallel(n_jobs=jobs)(delayed(_compute)(module.NAME, c, root) for c in cells)
+    else:
+        it = cells
+        if progress:
+            from tqdm.auto import tqdm
+
+            it = tqdm(cells, desc=module.NAME, unit="cell", leave=False)
+        values = [_compute(module.NAME, c, root) for c in it]
+    return dict(zip(names, values))
+
+
+def preset_config(module, preset: str):
+    if preset not in module.PRESETS:
+        raise ValueError(f"preset must be one of {sorted(module.PRESETS)}, got {preset!r}")
+    return module.PRESETS[preset]
+
+
+def run(module, preset: str = "quick", *, jobs: int = 1, figures_dir="figures", root=None, progress=True) -> Path:
+    """Compute a study and write its figure atomically; returns the figure's path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    results = compute(module, preset, jobs=jobs, root=root, progress=progress)
+    fig = module.plot(results, preset_config(module, preset))
+    out = Path(figures_dir) / f"{module.NAME}.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=".png")
+    os.close(fd)
+    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    os.replace(tmp, out)
+    return out
+
+
+def describe_config(cfg) -> dict:
+    return asdict(cfg)

@@ -1,0 +1,21 @@
+"""Study registry: one module per figure. ``python -m lab studies`` lists them, ``python -m lab run NAME`` runs one."""
+from __future__ import annotations
+
+import importlib
+
+# name -> module path; order is the gallery's order.
+REGISTRY = {
+    "gaussian_collapse": "studies.gaussian_collapse",
+    "estimator_choice": "studies.estimator_choice",
+    "sampling_bias": "studies.sampling_bias",
+}
+
+
+def names() -> list[str]:
+    return list(REGISTRY)
+
+
+def load(name: str):
+    if name not in REGISTRY:
+        raise ValueError(f"study must be one of {names()}, got {name!r}")
+    return importlib.import_module(REGISTRY[name])
