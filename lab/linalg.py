@@ -43,3 +43,38 @@ def psd_sqrt(a):
 def psd_eigvals(a):
     """Eigenvalues (ascending) of a symmetric (…, d, d) matrix, clipped at zero."""
     return jnp.clip(eigh(a)[0], 0.0, None)
+
+
+def spd_inv_logdet(a):
+    """(inverse (…, d, d), log det (…,)) of symmetric positive-definite (…, d, d) matrices.
+
+    Closed forms for d = 1 and d = 2 (no LAPACK call at all); otherwise through ``eigh`` (sequential under vmap).
+    """
+    d = a.shape[-1]
+    if d == 1:
+        return 1.0 / a, jnp.log(a[..., 0, 0])
+    if d == 2:
+        p, q, r = a[..., 0, 0], a[..., 0, 1], a[..., 1, 1]
+        det = p * r - q * q
+        inv = jnp.stack([jnp.stack([r, -q], -1), jnp.stack([-q, p], -1)], -2) / det[..., None, None]
+        return inv, jnp.log(det)
+    evals, evecs = eigh(a)
+    inv = (evecs / evals[..., None, :]) @ jnp.swapaxes(evecs, -1, -2)
+    return inv, jnp.sum(jnp.log(evals), axis=-1)
+
+
+def spd_root(a):
+    """The PSD square root of symmetric PSD (…, d, d) matrices; closed forms for d ≤ 2, else ``psd_sqrt``.
+
+    For d = 2: √A = (A + s I)/t with s = √det A, t = √(tr A + 2s) (both ≥ 0; A = 0 gives 0).
+    """
+    d = a.shape[-1]
+    if d == 1:
+        return jnp.sqrt(jnp.clip(a, 0.0, None))
+    if d == 2:
+        a = sym(a)
+        s = jnp.sqrt(jnp.clip(a[..., 0, 0] * a[..., 1, 1] - a[..., 0, 1] ** 2, 0.0, None))
+        t = jnp.sqrt(jnp.clip(a[..., 0, 0] + a[..., 1, 1] + 2 * s, 0.0, None))
+        root = (a + s[..., None, None] * jnp.eye(2)) / jnp.where(t > 0, t, 1.0)[..., None, None]
+        return jnp.where((t > 0)[..., None, None], root, 0.0)
+    return psd_sqrt(a)
