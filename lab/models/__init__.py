@@ -2,3 +2,10 @@
 from lab.models.gaussian import GaussianFit, GaussianParams
 
 __all__ = ["GaussianFit", "GaussianParams"]
+from lab.models.categorical import CategoricalFit, CategoricalParams  # noqa: E402
+from lab.models.kde import KDE, KDEParams  # noqa: E402
+from lab.models.mixture import MixtureFit, MixtureParams  # noqa: E402
+from lab.models.regression import LinearRegressionFit, RegressionParams  # noqa: E402
+
+__all__ += ["MixtureFit", "MixtureParams", "KDE", "KDEParams", "CategoricalFit", "CategoricalParams",
+            "LinearRegressionFit", "RegressionParams"]
