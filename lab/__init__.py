@@ -21,3 +21,9 @@ __all__ = [
     "Replace", "Accumulate", "AccumulateSubsample", "Augment", "Fresh",
     "simulate", "metrics", "theory", "__version__",
 ]
+
+from lab.models import CategoricalFit, KDE, LinearRegressionFit, MixtureFit  # noqa: E402
+from lab.truths import Categorical, Dataset, GaussianMixture, LinearModel, two_moons, zipf  # noqa: E402
+
+__all__ += ["GaussianMixture", "Categorical", "zipf", "LinearModel", "Dataset", "two_moons",
+            "MixtureFit", "KDE", "CategoricalFit", "LinearRegressionFit"]

@@ -4,3 +4,6 @@ from lab.metrics.base import Metric
 from lab.metrics.gaussian import KL, TV, W2, DetRatio, MeanError, TraceRatio, TVLower, TVUpper
 
 __all__ = ["Metric", "W2", "KL", "TV", "TVLower", "TVUpper", "MeanError", "DetRatio", "TraceRatio", "gaussian_formulas"]
+from lab.metrics import categorical, mixture, regression, samples  # noqa: E402
+
+__all__ += ["samples", "categorical", "mixture", "regression"]
