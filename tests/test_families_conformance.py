@@ -1,0 +1,140 @@
+"""One conformance suite run on every model family (in the spirit of scikit-learn's ``check_estimator``)."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import lab
+from lab.models.kde import capacity_for
+
+N = 40
+CASES = {
+    "gaussian": lambda: (lab.Gaussian([0.0, 1.0], [[1.0, 0.3], [0.3, 2.0]]), lab.GaussianFit()),
+    "mixture": lambda: (lab.GaussianMixture([0.4, 0.6], [[-3.0, 0.0], [3.0, 1.0]], [np.eye(2), 0.5 * np.eye(2)]),
+                        lab.MixtureFit(2, iterations=20)),
+    "kde": lambda: (lab.GaussianMixture([0.5, 0.5], [[-2.0], [2.0]], [[[1.0]], [[0.5]]]), lab.KDE()),
+    "categorical": lambda: (lab.Categorical(lab.zipf(6, 1.0)), lab.CategoricalFit(6, smoothing=0.0)),
+    "regression": lambda: (lab.LinearModel([1.0, -0.5], 0.3), lab.LinearRegressionFit()),
+}
+FAMILIES = sorted(CASES)
+
+
+def _real(truth, key=0):
+    return truth.sample(jax.random.key(key), N)
+
+
+def _fit(model, x):
+    return model.fit(x, jnp.ones(x.shape[0]))
+
+
+def _finite(tree):
+    return all(bool(jnp.all(jnp.isfinite(a))) for a in jax.tree.leaves(tree))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_fit_returns_finite_params(family):
+    truth, model = CASES[family]()
+    assert _finite(_fit(model, _real(truth)))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_sample_shape_and_dtype(family):
+    truth, model = CASES[family]()
+    params = _fit(model, _real(truth))
+    x = model.sample(params, jax.random.key(1), 17)
+    assert x.shape == (17, truth.dim)
+    assert x.dtype == _real(truth).dtype
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_same_key_same_bits(family):
+    truth, model = CASES[family]()
+    params = _fit(model, _real(truth))
+    a, b = model.sample(params, jax.random.key(3), 50), model.sample(params, jax.random.key(3), 50)
+    c = model.sample(params, jax.random.key(4), 50)
+    assert np.array_equal(np.asarray(a), np.asarray(b))
+    assert not np.array_equal(np.asarray(a), np.asarray(c))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_zero_weight_slots_are_ignored(family):
+    truth, model = CASES[family]()
+    x = _real(truth)
+    garbage = truth.sample(jax.random.key(9), 25)
+    garbage = garbage * 7 + 3 if jnp.issubdtype(garbage.dtype, jnp.floating) else garbage
+    xb = jnp.concatenate([garbage[:10], x, garbage[10:]])
+    wb = jnp.concatenate([jnp.zeros(10), jnp.ones(N), jnp.zeros(15)])
+    v1 = model.variables(_fit(model, x))
+    v2 = model.variables(model.fit(xb, wb))
+    for name in v1:
+        np.testing.assert_allclose(np.asarray(v2[name][0]), np.asarray(v1[name][0]), rtol=1e-9, atol=1e-12,
+                                   err_msg=name)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_weights_are_frequency_weights(family):
+    """Weight 2 on a row equals the row written twice."""
+    truth, model = CASES[family]()
+    x = _real(truth)
+    w = jnp.ones(N).at[:5].set(2.0)
+    v1 = model.variables(model.fit(x, w))
+    v2 = model.variables(_fit(model, jnp.concatenate([x, x[:5]])))
+    for name in v1:
+        np.testing.assert_allclose(np.asarray(v1[name][0]), np.asarray(v2[name][0]), rtol=1e-6, atol=1e-9,
+                                   err_msg=name)
+
+
+@pytest.mark.parametrize("family", [f for f in FAMILIES if f != "gaussian"])
+@pytest.mark.parametrize("regime", ["replace", "accumulate"])
+def test_runs_inside_simulate(family, regime):
+    truth, model = CASES[family]()
+    reg = lab.Replace() if regime == "replace" else lab.Accumulate(synthetic=20)
+    if family == "kde":
+        model = lab.KDE(capacity=capacity_for(reg, N, 3))
+    ds = lab.simulate(truth, model, reg, n=N, generations=3, replicates=2, key=0, metrics=())
+    assert ds.sizes["replicate"] == 2 and ds.sizes["generation"] == 4
+    for name, var in ds.data_vars.items():
+        assert np.all(np.isfinite(var.values)), name
+
+
+BAD = [
+    lambda: lab.MixtureFit(0), lambda: lab.MixtureFit(2, iterations=0), lambda: lab.MixtureFit(2, reg=-1.0),
+    lambda: lab.KDE("wide"), lambda: lab.KDE(-0.1), lambda: lab.KDE(True), lambda: lab.KDE(capacity=0),
+    lambda: lab.CategoricalFit(0), lambda: lab.CategoricalFit(3, smoothing=-1.0),
+    lambda: lab.CategoricalFit(3, temperature=0.0), lambda: lab.LinearRegressionFit(noise=0.0),
+    lambda: lab.GaussianMixture([0.5, 0.6], [[0.0], [1.0]], [[[1.0]], [[1.0]]]),
+    lambda: lab.GaussianMixture([0.5, 0.5], [[0.0], [1.0]], [[[1.0]], [[-1.0]]]),
+    lambda: lab.GaussianMixture([1.0], [[0.0, 1.0]], [[[1.0]]]),
+    lambda: lab.Categorical([0.5, -0.1, 0.6]), lambda: lab.zipf(0), lambda: lab.zipf(5, -1.0),
+    lambda: lab.LinearModel([1.0], 0.0), lambda: lab.LinearModel([[1.0]], 1.0), lambda: lab.Dataset(np.zeros((0, 2))),
+    lambda: lab.Dataset([np.nan, 1.0]), lambda: lab.two_moons(1, seed=0), lambda: lab.two_moons(10, -1.0, seed=0),
+]
+
+
+@pytest.mark.parametrize("make", BAD)
+def test_bad_input_raises_value_error(make):
+    with pytest.raises(ValueError):
+        make()
+
+
+def test_check_rejects_mismatched_truth():
+    with pytest.raises(ValueError, match="categories"):
+        lab.CategoricalFit(5).check(lab.Categorical(lab.zipf(6)))
+    with pytest.raises(ValueError):
+        lab.LinearRegressionFit().check(lab.Categorical(lab.zipf(6)))
+    with pytest.raises(ValueError):
+        lab.KDE().check(lab.Categorical(lab.zipf(6)))
+
+
+def test_truths_sample_and_log_prob():
+    gm = lab.GaussianMixture([0.3, 0.7], [[0.0, 0.0], [1.0, 2.0]], [np.eye(2), 2 * np.eye(2)])
+    x = np.asarray(gm.sample(jax.random.key(0), 5))
+    from scipy.stats import multivariate_normal as mvn
+    ref = np.log(0.3 * mvn(gm.means[0], gm.covs[0]).pdf(x) + 0.7 * mvn(gm.means[1], gm.covs[1]).pdf(x))
+    np.testing.assert_allclose(gm.log_prob(jnp.asarray(x)), ref, rtol=1e-10)
+    lm = lab.LinearModel([2.0], 0.5)
+    xy = lm.sample(jax.random.key(1), 4000)
+    assert xy.shape == (4000, 2)
+    assert abs(float(jnp.mean((xy[:, 1] - 2 * xy[:, 0]) ** 2)) - 0.25) < 5 * 0.25 * np.sqrt(2 / 4000)
+    moons = lab.two_moons(200, 0.05, seed=0)
+    assert moons.sample(jax.random.key(0), 7).shape == (7, 2) and moons.describe()["shape"] == [200, 2]
