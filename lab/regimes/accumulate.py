@@ -51,15 +51,29 @@ class Accumulate:
         return describe_regime(self)
 
 
+def floyd_sample(key, L, k, size: int):
+    """Boolean mask (size,) of a uniform k-subset of the slots 0..L−1, without replacement (Floyd's algorithm: for
+    j = L−k..L−1 draw r uniform in [0, j]; take r unless already taken, else take j). O(k) steps; L and k may be traced;
+    requires k ≤ L ≤ size."""
+
+    def body(i, mask):
+        j = L - k + i
+        r = jax.random.randint(jax.random.fold_in(key, i), (), 0, j + 1)
+        return mask.at[jnp.where(mask[r], j, r)].set(True)
+
+    return jax.lax.fori_loop(0, k, body, jnp.zeros((size,), bool))
+
+
 @dataclass(frozen=True)
 class AccumulateSubsample:
     """Accumulate a pool as ``Accumulate`` does; train each generation on a uniform subsample of the pool.
 
     Args:
       synthetic: m, synthetic samples added to the pool per generation; None means m = n.
-      size: training-set size drawn (without replacement) from the pool's filled slots; None means n.
+      size: training-set size drawn without replacement from the pool's slots; None means n; must not exceed n.
       transforms: transforms applied to the synthetic samples before they enter.
-    Slots whose transform weight is 0 (rejected samples) are never drawn.
+    The subsample is drawn over slots, so a slot that a transform rejected (weight 0) can be drawn and then adds
+    nothing: the effective training size is then below ``size``.
     """
 
     synthetic: int | None = None
@@ -72,6 +86,8 @@ class AccumulateSubsample:
         object.__setattr__(self, "transforms", tuple(self.transforms))
 
     def plan(self, n: int, generations: int) -> Plan:
+        if self.size is not None and self.size > n:
+            raise ValueError(f"size must not exceed n = {n}, got {self.size}")
         m = self.synthetic or n
         return Plan(buffer=n + generations * m, synthetic=m, real=0)
 
@@ -79,17 +95,15 @@ class AccumulateSubsample:
         x, pool_w = empty_buffer(real0, plan.buffer)
         n = real0.shape[0]
         x, pool_w = write(x, pool_w, real0, jnp.ones(n), 0)
-        return {"x": x, "pool_w": pool_w, "w": pool_w, "n": n}
+        return {"x": x, "pool_w": pool_w, "w": pool_w, "n": n, "k": self.size or n}
 
     def step(self, state, real, synth_x, synth_w, t, key):
         m = synth_x.shape[0]
         n = state["n"]
         x, pool_w = write(state["x"], state["pool_w"], synth_x, synth_w, n + (t - 1) * m)
-        size = self.size or n
-        u = jnp.where(pool_w > 0, jax.random.uniform(key, pool_w.shape), jnp.inf)
-        chosen = jnp.argsort(u)[:size]
-        w = jnp.zeros_like(pool_w).at[chosen].set(pool_w[chosen])
-        return {"x": x, "pool_w": pool_w, "w": w, "n": n}
+        chosen = floyd_sample(key, n + t * m, state["k"], pool_w.shape[0])
+        w = jnp.where(chosen, pool_w, 0.0)
+        return {"x": x, "pool_w": pool_w, "w": w, "n": n, "k": state["k"]}
 
     def training_set(self, state):
         return state["x"], state["w"]
