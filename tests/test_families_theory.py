@@ -1,0 +1,70 @@
+"""Theory as oracle: D1 fixation, D2 time to loss and σ tail bound, G5 regression (lab.theory.categorical/regression)."""
+import numpy as np
+import pytest
+
+import lab
+from lab.theory import categorical as D
+from lab.theory import regression as G5
+
+
+def test_d1_fixation_frequencies():
+    p0 = np.array([0.5, 0.3, 0.2])
+    R = 1500
+    ds = lab.simulate(lab.Categorical(p0), lab.CategoricalFit(3), lab.Replace(), n=10, generations=120, replicates=R,
+                      key=11, metrics=())
+    final = ds["probs"].values[:, -1]
+    assert np.all(final.max(-1) == 1.0)  # every replicate has fixed (absorbed at a point mass)
+    freq = (final == 1.0).mean(0)
+    se = np.sqrt(p0 * (1 - p0) / R)
+    assert np.all(np.abs(freq - D.fixation_probabilities(p0)) < 5 * se), (freq, se)
+
+
+def test_d2_time_to_loss_exact_chain():
+    """A symbol of truth probability c/M: its loss generation is τ − 1, τ the exact Wright–Fisher loss time."""
+    M, c = 20, 2
+    ds = lab.simulate(lab.Categorical([c / M, 1 - c / M]), lab.CategoricalFit(2), lab.Replace(), n=M,
+                      generations=200, replicates=1500, key=12, metrics=())
+    probs = ds["probs"].values[:, :, 0]
+    lost = probs[:, -1] == 0.0
+    first = np.argmax(probs[lost] == 0.0, axis=1)
+    se = first.std() / np.sqrt(first.size)
+    assert abs(first.mean() - (D.time_to_loss(c, M) - 1)) < 5 * se, (first.mean(), D.time_to_loss(c, M) - 1, se)
+
+
+def test_d2_time_to_loss_grows_about_linearly():
+    t = np.array([D.time_to_loss(c, 400) for c in (1, 2, 4, 8, 16)])
+    assert np.all(np.diff(t) > 0)
+    ratios = t[1:] / t[:-1]
+    assert np.all((ratios > 1.5) & (ratios < 2.0))  # doubling the count multiplies the time by ~2 (c·log(M/c))
+    np.testing.assert_allclose(t, D.time_to_loss_diffusion([1, 2, 4, 8, 16], 400), rtol=0.1)
+
+
+@pytest.mark.parametrize("M", [2, 3, 5, 10, 30, 100, 1000, 10**4])
+def test_d2_constant_below_exponential(M):
+    assert D.c_unbiased(M) <= np.exp(-1 / (4 * M))
+
+
+def test_d2_sigma_tail_bound_holds():
+    M, R, eps = 10, 1000, 0.5
+    ds = lab.simulate(lab.Gaussian([0.0], [[1.0]]), lab.GaussianFit(ddof=1), lab.Replace(), n=M, generations=60,
+                      replicates=R, key=13, metrics=())
+    sigma = np.sqrt(ds["cov"].values[:, :, 0, 0])
+    freq = (sigma > eps).mean(0)
+    bound = D.sigma_tail_bound(np.arange(61) + 1, M=M, sigma0=1.0, eps=eps)
+    assert np.all(freq <= bound + 5 * np.sqrt(np.maximum(bound * (1 - bound), 1 / R) / R))
+
+
+@pytest.mark.parametrize("regime", ["replace", "accumulate"])
+def test_g5_regression_oracle(regime):
+    """Mean excess risk vs the closed form at every generation, tolerance 5 standard errors of the replicate mean."""
+    d, T, sigma, R, G = 2, 40, 1.0, 2000, 6
+    reg = lab.Replace() if regime == "replace" else lab.Accumulate()
+    ds = lab.simulate(lab.LinearModel(np.ones(d), sigma), lab.LinearRegressionFit(noise=sigma), reg, n=T,
+                      generations=G, replicates=R, key=14, metrics=[lab.metrics.regression.ExcessRisk()])
+    e = ds["excess_risk"].values
+    fn = G5.replace_excess_risk if regime == "replace" else G5.accumulate_excess_risk
+    theory = fn(np.arange(G + 1), sigma=sigma, d=d, T=T)
+    se = e.std(0) / np.sqrt(R)
+    assert np.all(np.abs(e.mean(0) - theory) < 5 * se), (e.mean(0), theory, se)
+    if regime == "accumulate":
+        assert np.all(e.mean(0) < G5.accumulate_ceiling(sigma=sigma, d=d, T=T) + 5 * se)
