@@ -26,6 +26,8 @@ def _eigh(a):
 def eigh(a):
     """(eigenvalues ascending (…, d), eigenvectors (…, d, d)) of the symmetric part of a (…, d, d) array."""
     a = sym(a)
+    if a.shape[-1] == 1:  # 1-D: the eigenvalue is the entry itself; no LAPACK call
+        return a[..., 0], jnp.ones_like(a)
     if a.ndim == 2:
         return _eigh(a)
     flat = a.reshape((-1,) + a.shape[-2:])

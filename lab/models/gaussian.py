@@ -65,13 +65,15 @@ class GaussianFit:
     def fit(self, x: jax.Array, w: jax.Array) -> GaussianParams:
         """Weighted fit of x: (N, d) with weights w: (N,). W ≤ ddof falls back to dividing by W."""
         W = jnp.sum(w)
-        mean = w @ x / W
+        mean = jnp.sum(w[:, None] * x, axis=0) / W  # sums, not w @ x: batched 1×N·N×1 products are slow on CPU
         if self.mean_only:
             d = x.shape[-1]
             cov = jnp.eye(d) if self.fixed_cov is None else jnp.asarray(self.fixed_cov)
             return GaussianParams(mean, cov)
         r = x - mean
         denom = jnp.where(W - self.ddof > 0, W - self.ddof, W)
+        if x.shape[-1] == 1:
+            return GaussianParams(mean, (jnp.sum(w * r[:, 0] ** 2) / denom).reshape(1, 1))
         cov = sym((r * w[:, None]).T @ r / denom)
         return GaussianParams(mean, cov)
 
