@@ -1,0 +1,92 @@
+"""Engine contract: dataset layout, reproducibility, batching invariance, regime sizes, bad inputs."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import lab
+
+TRUTH = lab.Gaussian([0.0, 1.0], [[1.0, 0.3], [0.3, 2.0]])
+
+
+def sim(**kw):
+    args = dict(truth=TRUTH, model=lab.GaussianFit(), regime=lab.Replace(), n=20, generations=5, replicates=6, key=3,
+                metrics=[lab.metrics.W2()])
+    args.update(kw)
+    t, m, r = args.pop("truth"), args.pop("model"), args.pop("regime")
+    return lab.simulate(t, m, r, **args)
+
+
+def test_dataset_layout():
+    ds = sim()
+    assert ds["mean"].dims == ("replicate", "generation", "dim")
+    assert ds["cov"].shape == (6, 6, 2, 2) and ds["w2"].shape == (6, 6)
+    assert list(ds["generation"].values) == list(range(6))
+    assert ds.attrs["n"] == 20 and ds.attrs["replicates"] == 6 and "GaussianFit" in ds.attrs["model"]
+
+
+def test_same_key_same_bits_different_key_different_bits():
+    a, b, c = sim(key=5), sim(key=jax.random.key(5)), sim(key=6)
+    assert np.array_equal(a["cov"].values, b["cov"].values) and np.array_equal(a["w2"].values, b["w2"].values)
+    assert not np.array_equal(a["cov"].values, c["cov"].values)
+
+
+@pytest.mark.parametrize("regime", [lab.Replace(), lab.Accumulate(), lab.AccumulateSubsample(),
+                                    lab.Augment(synthetic=7), lab.Fresh(real=5, synthetic=9)])
+def test_replicate_does_not_depend_on_batching(regime):
+    full = sim(regime=regime, replicates=7, batch_size=3)
+    part = sim(regime=regime, replicates=4, batch_size=4)
+    one = sim(regime=regime, replicates=7, batch_size=7)
+    assert np.array_equal(full["cov"].values[:4], part["cov"].values)
+    assert np.array_equal(full["cov"].values, one["cov"].values)
+
+
+def test_generation_zero_is_fit_on_real_data():
+    ds = sim(generations=0, replicates=2)
+    k0 = lab.keys.cell_key(lab.keys.replicate_key(jax.random.key(3), 1), 0)
+    x = TRUTH.sample(lab.keys.stream(k0, lab.keys.REAL), 20)
+    p = lab.GaussianFit().fit(x, jnp.ones(20))
+    assert np.allclose(ds["cov"].values[1, 0], p.cov) and np.allclose(ds["mean"].values[1, 0], p.mean)
+
+
+@given(st.integers(2, 12), st.integers(1, 9), st.integers(1, 5))
+def test_regimes_training_set_sizes(n, m, t):
+    real0 = jnp.ones((n, 1))
+    cases = [(lab.Replace(synthetic=m), m), (lab.Accumulate(synthetic=m), n + t * m),
+             (lab.AccumulateSubsample(synthetic=m), n), (lab.Augment(synthetic=m), n + m),
+             (lab.Augment(synthetic=m, keep_all=True), n + t * m), (lab.Fresh(real=3, synthetic=m), 3 + m)]
+    for regime, size in cases:
+        plan = regime.plan(n, 5)
+        state = regime.init(real0, plan)
+        for s in range(1, t + 1):
+            state = regime.step(state, jnp.ones((plan.real, 1)), jnp.ones((plan.synthetic, 1)),
+                                jnp.ones(plan.synthetic), s, jax.random.key(s))
+        x, w = regime.training_set(state)
+        assert x.shape[0] == plan.buffer and float(w.sum()) == size, type(regime).__name__
+
+
+def test_mean_only_keeps_covariance():
+    ds = sim(model=lab.GaussianFit(mean_only=True, fixed_cov=TRUTH.cov))
+    assert np.allclose(ds["cov"].values, TRUTH.cov)
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda: sim(n=1), "n"), (lambda: sim(n=-3), "n"), (lambda: sim(n=2.5), "n"),
+    (lambda: sim(generations=-1), "generations"), (lambda: sim(replicates=0), "replicates"),
+    (lambda: sim(key=-1), "key"), (lambda: sim(key="abc"), "key"), (lambda: sim(batch_size=0), "batch_size"),
+    (lambda: lab.GaussianFit(sampling_bias=0.0), "sampling_bias"), (lambda: lab.GaussianFit(sampling_bias=1.5), "sampling_bias"),
+    (lambda: lab.GaussianFit(sampling_bias=float("nan")), "sampling_bias"), (lambda: lab.GaussianFit(ddof=2), "ddof"),
+    (lambda: lab.Gaussian([0.0, 0.0], [[1.0, 0.0], [0.0, -1.0]]), "cov"), (lambda: lab.Gaussian([0.0], [[1.0, 0.0]]), "cov"),
+    (lambda: lab.Gaussian([0.0, 0.0], [[1.0]]), "cov"), (lambda: lab.Gaussian([np.inf], [[1.0]]), "mean"),
+    (lambda: lab.Gaussian([0.0, 0.0], [[1.0, 0.5], [0.4, 1.0]]), "cov"),
+    (lambda: lab.Replace(synthetic=0), "synthetic"), (lambda: lab.Augment(synthetic=-1), "synthetic"),
+    (lambda: lab.Fresh(real=0, synthetic=3), "real"), (lambda: lab.Fresh(real=3, synthetic=-1), "synthetic"),
+    (lambda: lab.AccumulateSubsample(size=0), "size"), (lambda: sim(regime=lab.AccumulateSubsample(size=50)), "size"),
+    (lambda: sim(model=lab.GaussianFit(mean_only=True, fixed_cov=[[1.0]])), "fixed_cov"),
+    (lambda: sim(truth=object()), "truth"), (lambda: lab.metrics.KL("sideways"), "direction"),
+])
+def test_bad_inputs_raise_value_error_naming_parameter(call, word):
+    with pytest.raises(ValueError, match=word):
+        call()

@@ -1,0 +1,113 @@
+"""Theory as oracle: simulation of the Gaussian loops against THEORY G1–G5 closed forms.
+
+Tolerances: 5 standard errors of the sample mean over R replicates. Where the theory gives the variance (log σ²,
+σ², log det), the standard error comes from it; elsewhere from the sample standard deviation (stated per test).
+"""
+import numpy as np
+import pytest
+
+import lab
+from lab.theory import gaussian as G
+from lab.theory import pooled
+
+Z = 5.0
+TRUTH1 = lab.Gaussian([0.0], [[1.0]])
+
+
+def run(model, regime, n, generations, replicates, key, truth=TRUTH1):
+    return lab.simulate(truth, model, regime, n=n, generations=generations, replicates=replicates, key=key,
+                        metrics=[lab.metrics.W2()])
+
+
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_log_variance_G1_G2(ddof):
+    M, R, ts = 20, 4000, np.array([0, 1, 5, 30])
+    ds = run(lab.GaussianFit(ddof=ddof), lab.Replace(), M, 30, R, key=100 + ddof)
+    logv = np.log(ds["cov"].values[:, ts, 0, 0])
+    se = np.sqrt(G.log_variance_var(ts, n=M, ddof=ddof) / R)
+    assert np.all(np.abs(logv.mean(0) - G.log_variance_mean(ts, n=M, ddof=ddof)) < Z * se)
+    assert np.allclose(logv.var(0, ddof=1), G.log_variance_var(ts, n=M, ddof=ddof), rtol=0.15)
+
+
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_variance_mean_and_std_G1_G2(ddof):
+    M, R, ts = 30, 4000, np.array([1, 3, 6])
+    ds = run(lab.GaussianFit(ddof=ddof), lab.Replace(), M, 6, R, key=200 + ddof)
+    v = ds["cov"].values[:, ts, 0, 0]
+    se = np.sqrt(G.variance_var(ts, n=M, ddof=ddof) / R)
+    assert np.all(np.abs(v.mean(0) - G.variance_mean(ts, n=M, ddof=ddof)) < Z * se)
+    s = np.sqrt(v)
+    se_s = np.sqrt((G.variance_mean(ts, n=M, ddof=ddof) - G.std_mean(ts, n=M, ddof=ddof) ** 2) / R)
+    assert np.all(np.abs(s.mean(0) - G.std_mean(ts, n=M, ddof=ddof)) < Z * se_s)
+
+
+def test_mean_random_walk_and_w2_G2():
+    """Var(μ_t) and E[W₂²] (Shumailov Thm 3.1 rates); standard errors from the sample standard deviation."""
+    M, R, ts = 25, 4000, np.array([1, 4, 10])
+    ds = run(lab.GaussianFit(ddof=1), lab.Replace(), M, 10, R, key=300)
+    d2 = ds["mean"].values[:, ts, 0] ** 2
+    assert np.all(np.abs(d2.mean(0) - G.mean_var(ts, n=M, ddof=1)) < Z * d2.std(0) / np.sqrt(R))
+    w2 = ds["w2"].values[:, ts] ** 2
+    assert np.all(np.abs(w2.mean(0) - G.w2_sq_mean(ts, n=M, ddof=1)) < Z * w2.std(0) / np.sqrt(R))
+
+
+def test_sampling_bias_logdet_G3():
+    """E[log det Σ_t] under sampling bias λ_s (G3 through the Wishart log-determinant), variance from theory."""
+    truth = lab.Gaussian([0.0, 1.0], [[1.0, 0.3], [0.3, 0.5]])
+    lam, M, R, ts = 0.8, 40, 3000, np.array([0, 2, 8])
+    ds = lab.simulate(truth, lab.GaussianFit(ddof=1, sampling_bias=lam), lab.Replace(), n=M, generations=8,
+                      replicates=R, key=400, metrics=[])
+    ld = np.linalg.slogdet(ds["cov"].values[:, ts])[1] - np.linalg.slogdet(truth.cov)[1]
+    kw = dict(d=2, n=M, ddof=1, sampling_bias=lam)
+    assert np.all(np.abs(ld.mean(0) - G.logdet_mean(ts, **kw)) < Z * np.sqrt(G.logdet_var(ts, **kw) / R))
+
+
+@pytest.mark.parametrize("regime", [lab.Replace(synthetic=40), lab.Accumulate(), lab.Augment(synthetic=30),
+                                    lab.Augment(synthetic=30, keep_all=True), lab.Fresh(real=20, synthetic=60)])
+def test_pooled_moments(regime):
+    """The lab's exact moment recursions (lab.theory.pooled); standard errors from the sample standard deviation."""
+    n, G_, R, lam = 50, 12, 3000, 0.9
+    ds = lab.simulate(TRUTH1, lab.GaussianFit(ddof=1, sampling_bias=lam), regime, n=n, generations=G_,
+                      replicates=R, key=500, metrics=[])
+    mo = pooled.moments(regime, n=n, generations=G_, ddof=1, sampling_bias=lam)
+    for sim, th in ((ds["cov"].values[..., 0, 0], mo["cov"]), (ds["mean"].values[..., 0] ** 2, mo["mean_sq"])):
+        assert np.all(np.abs(sim.mean(0) - th) < Z * sim.std(0) / np.sqrt(R))
+
+
+def test_fresh_limit_independent_of_initial_size():
+    lim = pooled.fresh_limit(real=100, synthetic=900, ddof=1, sampling_bias=0.8)
+    for n in (20, 100, 5000):
+        mo = pooled.moments(lab.Fresh(real=100, synthetic=900), n=n, generations=400, ddof=1, sampling_bias=0.8)
+        assert mo["cov"][-1] == pytest.approx(lim["cov"], rel=1e-9)
+        assert mo["mean_sq"][-1] == pytest.approx(lim["mean_sq"], rel=1e-9)
+
+
+def test_accumulate_error_bounded_replace_unbounded():
+    """G5's shape: the mean error stays below 1/n + Σ m/(n+sm)² ≤ (1 + π²/6)/n under Accumulate; grows under Replace."""
+    n = 50
+    acc = pooled.moments(lab.Accumulate(), n=n, generations=2000, ddof=1)["mean_sq"]
+    rep = pooled.moments(lab.Replace(), n=n, generations=2000, ddof=1)["mean_sq"]
+    assert acc.max() <= (1 + np.pi**2 / 6) / n
+    assert rep[-1] == pytest.approx(2001 / n)
+
+
+def test_theory_monotone():
+    t = np.arange(50)
+    assert np.all(np.diff(G.variance_mean(t, n=10, ddof=0)) < 0)
+    assert np.all(np.diff(G.log_variance_mean(t, n=10, ddof=1)) < 0)
+    assert np.all(np.diff(G.mean_var(t, n=10, ddof=1)) > 0)
+    assert np.all(np.diff(G.w2_sq_mean(t, n=10, ddof=1)) > 0)
+    assert np.all(np.diff([G.log_variance_drift(m=m, ddof=1) for m in range(3, 200)]) > 0)
+    assert G.std_factor(1000, 1) == pytest.approx(1 - 1 / 4000, abs=1e-6)
+
+
+def test_long_collapse_is_finite():
+    """Thousands of generations: σ² underflows to 0 in float64; every metric stays finite or is a documented +∞."""
+    ds = lab.simulate(TRUTH1, lab.GaussianFit(), lab.Replace(), n=5, generations=3000, replicates=4, key=7)
+    last = ds.isel(generation=-1)
+    assert float(last["cov"].max()) == 0.0
+    for name in ("w2", "tv", "tv_lower", "tv_upper", "mean_error", "det_ratio", "trace_ratio"):
+        assert np.all(np.isfinite(last[name].values)), name
+    assert np.all(last["tv"].values == 1.0) and np.all(last["det_ratio"].values == 0.0)
+    assert np.all(np.isposinf(last["kl_truth_model"].values)) and np.all(np.isposinf(last["kl_model_truth"].values))
+    assert not bool(ds.to_array().isnull().any())
