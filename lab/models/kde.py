@@ -95,9 +95,8 @@ class KDE:
     def sample(self, params: KDEParams, key: jax.Array, n: int) -> jax.Array:
         """(n, d) exact draws: row i with probability w_i/W, plus h·z, z ~ N(0, I)."""
         ki, kz = jax.random.split(key)
-        w = params.weights
-        logits = jnp.where(w > 0, jnp.log(jnp.where(w > 0, w, 1.0)), -jnp.inf)
-        i = jax.random.categorical(ki, logits, shape=(n,))
+        c = jnp.cumsum(params.weights)  # inverse-CDF pick: O(n log N), zero-weight slots are never hit
+        i = jnp.clip(jnp.searchsorted(c, jax.random.uniform(ki, (n,)) * c[-1], side="right"), 0, c.shape[0] - 1)
         return params.points[i] + params.bandwidth * jax.random.normal(kz, (n, params.points.shape[-1]))
 
     def log_prob(self, params: KDEParams, x: jax.Array) -> jax.Array:
