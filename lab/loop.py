@@ -28,11 +28,12 @@ def _describe(obj):
 
 def _replicate_fn(truth, model, regime, metrics, n: int, generations: int):
     plan = regime.plan(n, generations)
+    size = max(n, plan.buffer)  # every fit sees this many rows, so params keep one shape across generations
 
     def one(rkey):
         k0 = keys.cell_key(rkey, 0)
         real0 = truth.sample(keys.stream(k0, keys.REAL), n)
-        p0 = model.fit(real0, jnp.ones((n,), jnp.result_type(float)))
+        p0 = model.fit(*_pad(real0, jnp.ones((n,), jnp.result_type(float)), size))
         s0 = regime.init(real0, plan)
 
         def body(carry, t):
@@ -41,7 +42,7 @@ def _replicate_fn(truth, model, regime, metrics, n: int, generations: int):
             sx, sw = synthesize(model, params, truth, regime.transforms, kt, plan.synthetic)
             real = truth.sample(keys.stream(kt, keys.REAL), plan.real) if plan.real else None
             state = regime.step(state, real, sx, sw, t, keys.stream(kt, keys.REGIME))
-            params = model.fit(*regime.training_set(state))
+            params = model.fit(*_pad(*regime.training_set(state), size))
             return (params, state), params
 
         _, ps = jax.lax.scan(body, (p0, s0), jnp.arange(1, generations + 1))
@@ -55,6 +56,16 @@ def _replicate_fn(truth, model, regime, metrics, n: int, generations: int):
         return allp, values
 
     return jax.jit(jax.vmap(one))
+
+
+def _pad(x, w, size: int):
+    """Pad a training set with zero-weight rows to ``size`` rows. Fits ignore zero-weight rows, so values do not
+    change; families whose params hold the training points (KDE) then have one shape in every generation."""
+    extra = size - x.shape[0]
+    if extra == 0:
+        return x, w
+    return (jnp.concatenate([x, jnp.zeros((extra,) + x.shape[1:], x.dtype)]),
+            jnp.concatenate([w, jnp.zeros((extra,), w.dtype)]))
 
 
 def _validate(truth, model, regime, n, generations, replicates, batch_size, metrics):

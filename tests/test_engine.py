@@ -90,3 +90,11 @@ def test_mean_only_keeps_covariance():
 def test_bad_inputs_raise_value_error_naming_parameter(call, word):
     with pytest.raises(ValueError, match=word):
         call()
+
+
+def test_families_holding_points_run_without_capacity():
+    """The engine pads every training set to one size, so a KDE (whose params are its points) runs under any regime."""
+    truth = lab.GaussianMixture(weights=[0.5, 0.5], means=[[-2.0], [2.0]], covs=[[[0.3]], [[0.3]]])
+    for regime in (lab.Accumulate(), lab.Replace(synthetic=30), lab.Fresh(real=10, synthetic=20)):
+        ds = lab.simulate(truth, lab.KDE(bandwidth=0.2), regime, n=50, generations=3, replicates=2, key=0, metrics=[])
+        assert np.all(np.isfinite(ds["cov"].values))
