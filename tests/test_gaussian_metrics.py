@@ -86,3 +86,17 @@ def test_monte_carlo_tv_in_2d_within_its_error():
     assert float(lo) <= est <= float(hi)
     ref = float(lab.metrics.TV(samples=200_000)(truth, None, params, jax.random.key(2)))
     assert abs(est - ref) < 5 * np.sqrt(2) * 0.5 / np.sqrt(200_000)
+
+
+@given(st.integers(0, 10_000), st.integers(2, 3))
+def test_devroye_same_mean_bounds_bracket_monte_carlo_tv(seed, d):
+    """Devroye et al. 2018 Thm 1.1 against the Monte Carlo TV (tolerance 5 standard errors, ≤ 0.5/√samples each)."""
+    import jax
+
+    S1, S2 = rand_cov(seed, d), rand_cov(seed + 7, d)
+    truth = lab.Gaussian(np.zeros(d), np.asarray(S1))
+    samples = 20_000
+    tv = float(lab.metrics.TV(samples=samples)(truth, None, lab.GaussianParams(jnp.zeros(d), S2), jax.random.key(seed)))
+    lo, hi = F.tv_devroye_same_mean(S1, S2)
+    tol = 5 * 0.5 / np.sqrt(samples)
+    assert float(lo) - tol <= tv <= float(hi) + tol

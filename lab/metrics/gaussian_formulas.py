@@ -95,10 +95,23 @@ def tv_equal_cov(m1, m2, S):
 def tv_bounds(m1, S1, m2, S2):
     """(lower, upper) bounds on TV from closed forms (THEORY M2).
 
-    lower = H² = 1 − BC (Le Cam); upper = min(1, √(1 − BC²), Pinsker √(KL/2), Bretagnolle–Huber √(1 − e^{−KL})), KL the
+    lower = H² = 1 − BC (Le Cam); for equal means see also ``tv_devroye_same_mean``; upper = min(1, √(1 − BC²), Pinsker √(KL/2), Bretagnolle–Huber √(1 − e^{−KL})), KL the
     smaller of the two directions. Since BC ≥ e^{−KL/2} (Jensen), √(1 − BC²) is never looser than Bretagnolle–Huber.
     """
     bc = bhattacharyya(m1, S1, m2, S2)
     k = jnp.minimum(kl(m1, S1, m2, S2), kl(m2, S2, m1, S1))
     upper = jnp.minimum(jnp.minimum(1.0, jnp.sqrt(1.0 - bc**2)), jnp.minimum(jnp.sqrt(k / 2.0), jnp.sqrt(-jnp.expm1(-k))))
     return 1.0 - bc, upper
+
+
+def tv_devroye_same_mean(S1, S2):
+    """(lower, upper) on TV(N(μ, S1), N(μ, S2)) for equal means (Devroye, Mehrabian & Reddad 2018, "The total variation
+    distance between high-dimensional Gaussians with the same mean", Thm 1.1):
+        (1/100)·min(1, ‖λ‖₂) ≤ TV ≤ (3/2)·min(1, ‖λ‖₂),  λ the eigenvalues of S1⁻¹S2 − I (S1 positive definite).
+    Constant-factor bounds: useful for the covariance part of collapse, where a singular S2 makes them 1/100 and 1.
+    The eigenvalues of S1⁻¹S2 are those of the symmetric S1^{−½} S2 S1^{−½}."""
+    ev, V = eigh(S1)
+    inv_root = (V / jnp.sqrt(ev)) @ V.T
+    lam = psd_eigvals(inv_root @ S2 @ inv_root) - 1.0
+    r = jnp.minimum(1.0, jnp.sqrt(jnp.sum(lam**2)))
+    return r / 100.0, jnp.minimum(1.0, 1.5 * r)
