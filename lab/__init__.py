@@ -14,16 +14,13 @@ from lab import metrics, theory  # noqa: E402
 from lab.distributions import Gaussian  # noqa: E402
 from lab.loop import simulate  # noqa: E402
 from lab.models import GaussianFit, GaussianParams  # noqa: E402
+from lab.models import KDE, CategoricalFit, LinearRegressionFit, MixtureFit  # noqa: E402
 from lab.regimes import Accumulate, AccumulateSubsample, Augment, Fresh, Replace  # noqa: E402
+from lab.truths import Categorical, Dataset, GaussianMixture, LinearModel, two_moons, zipf  # noqa: E402
 
 __all__ = [
-    "Gaussian", "GaussianFit", "GaussianParams",
+    "Gaussian", "GaussianMixture", "Categorical", "zipf", "LinearModel", "Dataset", "two_moons",
+    "GaussianFit", "GaussianParams", "MixtureFit", "KDE", "CategoricalFit", "LinearRegressionFit",
     "Replace", "Accumulate", "AccumulateSubsample", "Augment", "Fresh",
     "simulate", "metrics", "theory", "__version__",
 ]
-
-from lab.models import CategoricalFit, KDE, LinearRegressionFit, MixtureFit  # noqa: E402
-from lab.truths import Categorical, Dataset, GaussianMixture, LinearModel, two_moons, zipf  # noqa: E402
-
-__all__ += ["GaussianMixture", "Categorical", "zipf", "LinearModel", "Dataset", "two_moons",
-            "MixtureFit", "KDE", "CategoricalFit", "LinearRegressionFit"]
