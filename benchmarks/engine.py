@@ -63,25 +63,39 @@ def numpy_loop(replicates, *, n=N, generations=GENERATIONS, seed=0):
     return means, variances
 
 
-_floor = jax.jit(lambda key, shape: jax.random.normal(key, shape, jnp.float64), static_argnums=1)
+def _replicate_keys(replicates: int):
+    """One key per replicate, spread over the devices exactly as ``lab.simulate`` spreads replicates, so the floor uses
+    the same cores the loop uses (one CPU device per core, see ``lab/__init__.py``)."""
+    from lab.loop import _devices_layout
+
+    ks = jax.vmap(lambda r: jax.random.fold_in(jax.random.key(0), r))(jnp.arange(replicates))
+    _, sharding = _devices_layout(replicates)
+    return ks if sharding is None else jax.device_put(ks, sharding)
 
 
-@partial(jax.jit, static_argnums=(1, 2, 3))
-def _streamed_floor(key, replicates, generations, n):
-    def step(total, t):  # one generation's draws, summed so they are not optimised away
-        return total + jnp.sum(jax.random.normal(jax.random.fold_in(key, t), (replicates, n), jnp.float64)), None
+_floor = jax.jit(lambda ks, shape: jax.vmap(lambda k: jax.random.normal(k, shape, jnp.float64))(ks),
+                 static_argnums=1)
 
-    return jax.lax.scan(step, jnp.float64(0.0), jnp.arange(generations + 1))[0]
+
+@partial(jax.jit, static_argnums=(1, 2))
+def _streamed_floor(ks, generations, n):
+    def one(key):
+        def step(total, t):  # one generation's draws, summed so they are not optimised away
+            return total + jnp.sum(jax.random.normal(jax.random.fold_in(key, t), (n,), jnp.float64)), None
+
+        return jax.lax.scan(step, jnp.float64(0.0), jnp.arange(generations + 1))[0]
+
+    return jax.vmap(one)(ks)
 
 
 def floor(*, n=N, generations=GENERATIONS, replicates=REPLICATES):
     """(c): the normal variates the loop draws ((generations + 1)·n per replicate), at once, and nothing else."""
-    return _floor(jax.random.key(0), (replicates, generations + 1, n))
+    return _floor(_replicate_keys(replicates), (generations + 1, n))
 
 
 def streamed_floor(*, n=N, generations=GENERATIONS, replicates=REPLICATES):
     """(c'): the same variates drawn generation by generation, as the loop does, never held in memory all at once."""
-    return _streamed_floor(jax.random.key(0), replicates, generations, n)
+    return _streamed_floor(_replicate_keys(replicates), generations, n)
 
 
 def shortcut():

@@ -3,8 +3,18 @@
 Precision policy: importing ``lab`` enables JAX's float64 (``jax_enable_x64``). Variances shrink geometrically in
 collapse loops, and float32 underflows after a few hundred generations; the analytic worlds therefore run in float64.
 Neural-network families choose float32 explicitly for their own parameters.
+
+Cores: unless XLA_FLAGS already names a host device count, importing ``lab`` (before JAX's first computation) asks
+XLA for one CPU device per core, and ``simulate`` spreads each chunk of replicates over them (``lab/loop.py``).
 """
-import jax
+import os
+
+if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count="
+                               + str(max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                         else os.cpu_count() or 1))).strip()
+
+import jax  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 
@@ -24,3 +34,16 @@ __all__ = [
     "Replace", "Accumulate", "AccumulateSubsample", "Augment", "Fresh",
     "simulate", "metrics", "theory", "__version__",
 ]
+
+from lab import diffusion  # noqa: E402
+from lab.models import ScoreNetDiffusion  # noqa: E402
+
+__all__ += ["ScoreNetDiffusion", "diffusion"]
+
+# Remedies (issue 5): transforms on synthetic samples and the weighted real-data regime.
+from lab.regimes.weighted import Weighted  # noqa: E402
+from lab.transforms import Correct, Curate, DensityAbove, Ideal, Langevin, Near, NegDistance, Project  # noqa: E402
+from lab.transforms import TableReward, Verify  # noqa: E402
+
+__all__ += ["Weighted", "Curate", "NegDistance", "TableReward", "Correct", "Ideal", "Langevin", "Project",
+            "Verify", "Near", "DensityAbove"]

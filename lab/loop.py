@@ -130,6 +130,7 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
     fn = _COMPILED.get(cache_key)
     if fn is None:
         fn = _COMPILED[cache_key] = _replicate_fn(truth, model, regime, metrics, n, generations)
+    batch, sharding = _devices_layout(batch)
     chunks = []
     starts = range(0, replicates, batch)
     if progress:
@@ -139,11 +140,27 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
     for s in starts:
         idx = np.arange(s, s + batch)
         rkeys = jax.vmap(partial(keys.replicate_key, key))(jnp.asarray(idx))
+        if sharding is not None:
+            rkeys = jax.device_put(rkeys, sharding)
         params, values = fn(rkeys)
         take = min(batch, replicates - s)
         chunks.append(jax.tree.map(lambda a: np.asarray(a)[:take], (params, values)))
     params, values = jax.tree.map(lambda *a: np.concatenate(a), *chunks)
     return _to_dataset(model, params, values, config, replicates, generations, key)
+
+
+def _devices_layout(batch: int):
+    """Spread each chunk's replicates over the default backend's devices (several CPU devices when ``lab`` set
+    ``--xla_force_host_platform_device_count``; several GPUs). The chunk is rounded up to a multiple of the device count;
+    each replicate's computation is unchanged, so its numbers do not depend on the layout."""
+    devices = jax.devices()
+    if len(devices) == 1:
+        return batch, None
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+    k = len(devices)
+    batch = -(-batch // k) * k
+    return batch, NamedSharding(Mesh(np.asarray(devices), ("replicate",)), PartitionSpec("replicate"))
 
 
 def _to_dataset(model, params, values, config, replicates, generations, key) -> xr.Dataset:
