@@ -26,3 +26,11 @@ def synthesize(model, params, truth, transforms, key, m: int):
     for i, tr in enumerate(transforms):
         x, w = tr(jax.random.fold_in(tkey, i), x, w, model=model, params=params, truth=truth)
     return x, w
+
+
+from lab.transforms.correct import Correct, Ideal, Langevin, Project  # noqa: E402
+from lab.transforms.curate import Curate, NegDistance, TableReward  # noqa: E402
+from lab.transforms.verify import DensityAbove, Near, Verify  # noqa: E402
+
+__all__ = ["synthesize", "Curate", "NegDistance", "TableReward", "Correct", "Ideal", "Langevin", "Project",
+           "Verify", "Near", "DensityAbove"]
