@@ -9,6 +9,7 @@ lets the regime assemble the training buffer, and refits. Generations run under 
 from __future__ import annotations
 
 import json
+import zlib
 from functools import partial
 
 import jax
@@ -50,7 +51,8 @@ def _replicate_fn(truth, model, regime, metrics, n: int, generations: int):
 
         def measure(p, t):
             mk = keys.stream(keys.cell_key(rkey, t), keys.METRIC)
-            return {m.name: m(truth, model, p, jax.random.fold_in(mk, i)) for i, m in enumerate(metrics)}
+            # each metric's key depends on its name only, so adding or reordering metrics changes no other value
+            return {m.name: m(truth, model, p, jax.random.fold_in(mk, zlib.crc32(m.name.encode()))) for m in metrics}
 
         values = jax.vmap(measure)(allp, jnp.arange(generations + 1))
         return allp, values
