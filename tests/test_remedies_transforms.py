@@ -1,0 +1,156 @@
+"""Remedy transforms (issue 5): neutral settings are identities, γ → ∞ returns the truth, the correctors and the
+verifier do what their docstrings say. Tolerances: 5 standard errors from the stated variances."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy.special import digamma, polygamma
+
+import lab
+from lab.transforms import synthesize
+
+Z = 5.0
+G1 = lab.Gaussian([0.0], [[1.0]])
+G2 = lab.Gaussian([0.0, 1.0], [[1.0, 0.2], [0.2, 0.5]])
+CAT = lab.Categorical(lab.zipf(5, 1.0))
+ZERO = lab.TableReward(np.zeros(5))
+
+
+def const(x):
+    return jnp.zeros(x.shape[0])
+
+
+def with_transforms(regime, transforms):
+    fields = {k: getattr(regime, k) for k in regime.__dataclass_fields__}
+    return type(regime)(**{**fields, "transforms": transforms})
+
+
+NEUTRAL = [lab.Curate(const, K=1), lab.Correct(0.0), lab.Correct(0.0, lab.Langevin()), lab.Correct(0.0, lab.Project(k=3)),
+           lab.Verify(1.0, 1.0, lab.Near([[0.0]], 1.0))]
+REGIMES = [lab.Replace(), lab.Accumulate(), lab.Fresh(real=10, synthetic=15), lab.Weighted(0.7)]
+
+
+def _same_bits(truth, model, regime, transforms):
+    kw = dict(n=20, generations=4, replicates=3, key=7, metrics=[])
+    plain = lab.simulate(truth, model, regime, **kw)
+    chained = lab.simulate(truth, model, with_transforms(regime, transforms), **kw)
+    return all(np.array_equal(plain[v].values, chained[v].values) for v in plain.data_vars)
+
+
+@pytest.mark.parametrize("regime", REGIMES, ids=lambda r: type(r).__name__)
+def test_neutral_transforms_reproduce_the_loop_bit_for_bit(regime):
+    assert _same_bits(G1, lab.GaussianFit(), regime, NEUTRAL)
+
+
+def test_neutral_transforms_bit_for_bit_other_families():
+    assert _same_bits(G2, lab.GaussianFit(), lab.Replace(), NEUTRAL[:2] + NEUTRAL[3:4])
+    assert _same_bits(CAT, lab.CategoricalFit(5), lab.Weighted(0.5), [lab.Curate(ZERO, K=1), lab.Correct(0.0),
+                                                                      lab.Verify(1.0, 1.0, lambda x: x[:, 0] > 0)])
+
+
+@pytest.mark.parametrize("truth,model,reward", [(G1, lab.GaussianFit(), const), (CAT, lab.CategoricalFit(5), ZERO)])
+def test_constant_reward_keeps_the_same_samples(truth, model, reward):
+    """K > 1 with a constant reward keeps candidate 0 of each output, i.e. the untransformed loop's samples (bit for
+    bit where the family samples row by row from counter-based keys, as these do)."""
+    params = model.fit(truth.sample(jax.random.key(1), 30), jnp.ones(30))
+    f = jax.jit(lambda k, trs: synthesize(model, params, truth, trs, k, 17), static_argnums=1)
+    x0, w0 = f(jax.random.key(5), ())
+    x1, w1 = f(jax.random.key(5), (lab.Curate(reward, K=3),))
+    assert np.array_equal(x0, x1) and np.array_equal(w0, w1)
+
+
+def test_constant_reward_same_law_G1():
+    """Constant reward, K = 4, Replace: E[log σ²_t] follows THEORY G1 (the loop's law is unchanged)."""
+    M, R, T = 20, 2000, 5
+    ds = lab.simulate(G1, lab.GaussianFit(), lab.Replace(transforms=[lab.Curate(const, K=4)]), n=M, generations=T,
+                      replicates=R, key=11, metrics=[])
+    logv = np.log(ds["cov"].values[:, T, 0, 0])
+    k = M - 1
+    mean = (T + 1) * (digamma(k / 2) + np.log(2 / M))
+    se = np.sqrt((T + 1) * polygamma(1, k / 2) / R)
+    assert abs(logv.mean() - mean) < Z * se
+
+
+def test_ideal_correction_gamma_infinite_returns_truth_samples():
+    x = jnp.full((50, 2), 7.0)
+    key = jax.random.key(3)
+    y, w = lab.Correct(1e9)(key, x, jnp.ones(50), model=None, params=None, truth=G2)
+    assert np.array_equal(y, G2.sample(jax.random.split(key)[1], 50)) and np.array_equal(w, jnp.ones(50))
+
+
+def test_ideal_correction_gamma_infinite_loop_is_iid_refits():
+    """Replace + Correct(γ = 1e9): every generation is an MLE fit to m fresh truth samples, so σ²_t ~ χ²_{m−1}/m and
+    μ_t ~ N(0, 1/m) at every t ≥ 1, whatever the collapse of the uncorrected loop."""
+    m, R, T = 10, 2000, 8
+    ds = lab.simulate(G1, lab.GaussianFit(), lab.Replace(transforms=[lab.Correct(1e9)]), n=m, generations=T,
+                      replicates=R, key=12, metrics=[])
+    for t in (1, T):
+        logv = np.log(ds["cov"].values[:, t, 0, 0])
+        assert abs(logv.mean() - digamma((m - 1) / 2) - np.log(2 / m)) < Z * np.sqrt(polygamma(1, (m - 1) / 2) / R)
+        mu2 = ds["mean"].values[:, t, 0] ** 2  # E = 1/m, Var = 2/m²
+        assert abs(mu2.mean() - 1 / m) < Z * np.sqrt(2 / m**2 / R)
+
+
+def test_correction_rate_is_tau():
+    gamma, n = 0.5, 20000
+    x = jnp.full((n, 1), 100.0)
+    y, _ = lab.Correct(gamma)(jax.random.key(4), x, jnp.ones(n), model=None, params=None, truth=G1)
+    frac = float(np.mean(np.asarray(y[:, 0]) != 100.0))
+    tau = gamma / (1 + gamma)
+    assert abs(frac - tau) < Z * np.sqrt(tau * (1 - tau) / n)
+
+
+def test_langevin_matches_its_gaussian_recursion():
+    """For p* = N(μ, s²): x_k − μ = ρ^k(x_0 − μ) + noise of variance 2η Σ_{i<k} ρ^{2i}, ρ = 1 − η/s²."""
+    mu, s2, eta, steps, n = 1.5, 2.0, 0.1, 30, 20000
+    truth = lab.Gaussian([mu], [[s2]])
+    x0 = jnp.full((n, 1), -3.0)
+    y = np.asarray(lab.Langevin(eta, steps)(jax.random.key(5), x0, truth=truth))[:, 0]
+    rho = 1 - eta / s2
+    mean = mu + rho**steps * (-3.0 - mu)
+    var = 2 * eta * np.sum(rho ** (2 * np.arange(steps)))
+    assert abs(y.mean() - mean) < Z * np.sqrt(var / n)
+    assert abs(y.var(ddof=1) - var) < Z * var * np.sqrt(2 / (n - 1))
+
+
+def test_projection_centres_are_deterministic_and_find_separated_modes():
+    truth = lab.GaussianMixture([0.3, 0.3, 0.4], [[-6.0, 0.0], [0.0, 6.0], [6.0, 0.0]], [np.eye(2) * 0.2] * 3)
+    proj = lab.Project(k=3, points=600, seed=2)
+    c = proj.centres(truth)
+    assert np.array_equal(c, lab.transforms.correct.kmeans(
+        np.asarray(truth.sample(jax.random.key(2), 600)), 3, 100))
+    assert np.all(np.min(np.linalg.norm(c[:, None] - truth.means[None], axis=-1), axis=0) < 0.2)
+    x = truth.sample(jax.random.key(9), 100) + 0.5
+    y = np.asarray(proj(jax.random.key(0), x, truth=truth))
+    assert all(any(np.array_equal(row, cc) for cc in c) for row in y)
+
+
+def test_verify_keeps_good_at_tpr_and_bad_at_fpr():
+    tpr, fpr, n = 0.8, 0.3, 20000
+    good = lab.Near([[0.0]], 1.0)
+    x = G1.sample(jax.random.key(6), n)
+    _, w = lab.Verify(tpr, fpr, good)(jax.random.key(7), x, jnp.ones(n), model=None, params=None, truth=G1)
+    g, w = np.asarray(good(x)), np.asarray(w)
+    for mask, rate in ((g, tpr), (~g, fpr)):
+        assert abs(w[mask].mean() - rate) < Z * np.sqrt(rate * (1 - rate) / mask.sum())
+    _, w = lab.Verify(1.0, 0.0, good)(jax.random.key(7), x, jnp.ones(n), model=None, params=None, truth=G1)
+    assert np.array_equal(np.asarray(w) > 0, g)
+
+
+def test_curation_never_picks_a_rejected_candidate_and_prefers_high_reward():
+    K, m = 4, 5000
+    x = G1.sample(jax.random.key(8), K * m)
+    w = jnp.where(x[:, 0] > 1.0, 0.0, 1.0)  # rejected: x > 1
+    y, wy = lab.Curate(lambda z: z[:, 0], K=K)(jax.random.key(9), x, w, model=None, params=None, truth=G1)
+    y, wy = np.asarray(y[:, 0]), np.asarray(wy)
+    assert np.all(y[wy > 0] <= 1.0) and np.all((wy > 0) | (np.asarray(x[:, 0]).reshape(K, m) > 1).all(0))
+    y, _ = lab.Curate(lambda z: z[:, 0], K=K)(jax.random.key(9), x, jnp.ones(K * m), model=None, params=None,
+                                              truth=G1)
+    assert np.asarray(y).mean() > Z * np.sqrt(1.0 / m)  # reward r(x) = x tilts the kept samples upward
+
+
+def test_bad_arguments_raise():
+    for make in (lambda: lab.Curate(const, K=0), lambda: lab.Correct(-1.0), lambda: lab.Verify(1.2, 0.0, const),
+                 lambda: lab.Weighted(-0.1), lambda: lab.Langevin(step_size=0.0), lambda: lab.Project(k=5, points=3)):
+        with pytest.raises(ValueError):
+            make()
