@@ -47,3 +47,9 @@ from lab.transforms import TableReward, Verify  # noqa: E402
 
 __all__ += ["Weighted", "Curate", "NegDistance", "TableReward", "Correct", "Ideal", "Langevin", "Project",
             "Verify", "Near", "DensityAbove"]
+
+# Diffusion with a one-hidden-layer score network (issue 4).
+from lab import diffusion  # noqa: E402
+from lab.models import ScoreNetDiffusion  # noqa: E402
+
+__all__ += ["ScoreNetDiffusion", "diffusion"]

@@ -9,3 +9,6 @@ from lab.models.regression import LinearRegressionFit, RegressionParams  # noqa:
 
 __all__ += ["MixtureFit", "MixtureParams", "KDE", "KDEParams", "CategoricalFit", "CategoricalParams",
             "LinearRegressionFit", "RegressionParams"]
+from lab.models.scorenet import ScoreNetDiffusion, ScoreNetParams  # noqa: E402
+
+__all__ += ["ScoreNetDiffusion", "ScoreNetParams"]

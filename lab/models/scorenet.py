@@ -1,0 +1,181 @@
+"""Score-based diffusion with a one-hidden-layer score network (the setting of Fu et al., ICML 2024; THEORY F1).
+
+Forward process: VP / Ornstein–Uhlenbeck with constant β on [t_min, T] (``lab.diffusion.process``). Network: one hidden
+layer of ``width`` SiLU units on [x, α_t, σ_t], predicting the noise; s_θ = −ε̂_θ/σ_t (``lab.diffusion.network``).
+Loss: denoising score matching with λ(t) = σ_t² and t log-uniform on [t_min, T] (the noise-prediction loss
+E‖ε̂_θ − ε‖²; as a weighting over uniform t this is λ(t) ∝ σ_t²/t, which tends to β, the likelihood weighting g², as
+t → 0; uniform t left the small-t score, which shapes the samples' fine structure, barely trained).
+Training: ``steps`` Adam steps (optax; learning rate ``lr`` decayed to 0 by a cosine schedule) on minibatches of
+``batch`` rows drawn with replacement with probability w_i/Σw (inverse CDF on the cumulative weights, so zero-weight
+padding is never drawn and a row of weight 2 is drawn as often as a row written twice), one fresh (t, ε) per row and
+step. Float32 throughout. The network is initialised afresh in every fit (no warm start across generations).
+
+Randomness of the fit: the engine calls ``fit(x, w)`` without a key, so the fit derives one from the data:
+    key = fold_in(key(seed), bits of float32(Σ w_i), float32(Σ w_i x_i), float32(Σ w_i ‖x_i‖²)),
+(sums over rows and coordinates; ``seed`` a hyperparameter). The same data give the same bits; different replicates and
+generations (different data) get different initialisations and minibatches; zero-weight rows change none of the three
+sums beyond float64 round-off, which the cast to float32 removes (up to a rounding-boundary event of probability
+≈ 1e-9). Sampling: ``sampler="ode"`` (probability-flow ODE, Heun) or ``"sde"`` (reverse SDE, Euler–Maruyama), from
+x_T ~ N(0, I), ``sample_steps`` geometric steps from T to t_min (``lab.diffusion.samplers``). ``log_prob`` is the
+exact density of the probability-flow model (instantaneous change of variables, exact trace), the law the ODE sampler
+draws in the limit of many steps; it is the SDE sampler's law too only insofar as s_θ is a true score.
+
+Scale: the prior N(0, I) and the time features assume data of order one (standardise first); the prior mismatch is
+about α_T·|x| = exp(−½βT)·|x|.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from lab import _checks
+from lab.diffusion import network, samplers
+from lab.diffusion.process import VP
+from lab.models.base import describe_dataclass
+
+F32 = jnp.float32
+
+
+class ScoreNetParams(NamedTuple):
+    """Fitted score network ``net`` (``lab.diffusion.MLPParams``) and ``loss`` (): the mean DSM loss over the last
+    tenth of the training steps (a diagnostic)."""
+
+    net: network.MLPParams
+    loss: jax.Array
+
+
+@dataclass(frozen=True)
+class ScoreNetDiffusion:
+    """Diffusion model with a one-hidden-layer score network, refitted from scratch every generation.
+
+    Args:
+      width: hidden units H of the network.
+      steps: Adam steps per fit.
+      lr: peak Adam learning rate (cosine decay to 0 over ``steps``).
+      batch: rows per minibatch (drawn with probability w/Σw, with replacement).
+      sampler: "ode" (probability-flow ODE, Heun) or "sde" (reverse SDE, Euler–Maruyama).
+      sample_steps: time steps (geometric grid) from T to t_min for sampling and for ``log_prob``.
+      beta: VP rate β.
+      t_min: early-stopping time (the model's law is p_{t_min}).
+      t_max: horizon T (prior N(0, I)).
+      seed: base of the data-derived fit key (see the module docstring).
+
+    Dataset variables: ``W1`` (…, feature, hidden), ``b1`` (…, hidden), ``W2`` (…, hidden, dim), ``b2`` (…, dim),
+    ``train_loss`` (…).
+
+    Example:
+      >>> import jax, jax.numpy as jnp, lab
+      >>> model = lab.ScoreNetDiffusion(16, steps=50)
+      >>> x = lab.Gaussian([0.0], [[1.0]]).sample(jax.random.key(0), 64)
+      >>> model.sample(model.fit(x, jnp.ones(64)), jax.random.key(1), 5).shape
+      (5, 1)
+    """
+
+    width: int
+    steps: int = 2000
+    lr: float = 1e-2
+    batch: int = 256
+    sampler: str = "ode"
+    sample_steps: int = 100
+    beta: float = 1.0
+    t_min: float = 1e-3
+    t_max: float = 10.0
+    seed: int = 0
+
+    def __post_init__(self):
+        for name in ("width", "steps", "batch", "sample_steps"):
+            _checks.integer(name, getattr(self, name), minimum=1)
+        _checks.integer("seed", self.seed, minimum=0)
+        _checks.real_in("lr", self.lr, 0.0, np.inf, lo_open=True, hi_open=True)
+        if self.sampler not in ("ode", "sde"):
+            raise ValueError(f"sampler must be 'ode' or 'sde', got {self.sampler!r}")
+        self.process  # validates beta, t_min, t_max
+
+    @property
+    def process(self) -> VP:
+        return VP(self.beta, self.t_min, self.t_max)
+
+    def check(self, truth) -> None:
+        x = jnp.asarray(truth.sample(jax.random.key(0), 1))
+        if not jnp.issubdtype(x.dtype, jnp.floating) or x.ndim != 2:
+            raise ValueError("ScoreNetDiffusion needs a truth with real-valued (n, d) samples, "
+                             f"got {type(truth).__name__}")
+
+    def fit_key(self, x: jax.Array, w: jax.Array) -> jax.Array:
+        """The fit's key from the weighted sums (Σw, Σ w x, Σ w ‖x‖²) of x: (N, d), w: (N,) (module docstring)."""
+        stats = jnp.stack([jnp.sum(w), jnp.sum(w[:, None] * x), jnp.sum(w[:, None] * x * x)]).astype(F32)
+        bits = jax.lax.bitcast_convert_type(stats, jnp.uint32)
+        key = jax.random.key(self.seed)
+        for b in bits:
+            key = jax.random.fold_in(key, b)
+        return key
+
+    def fit(self, x: jax.Array, w: jax.Array) -> ScoreNetParams:
+        """Train s_θ on x: (N, d) with frequency weights w: (N,) (zero = empty slot)."""
+        kinit, ktrain = jax.random.split(self.fit_key(x, w))
+        x, w = x.astype(F32), w.astype(F32)
+        params = network.init(kinit, x.shape[-1], self.width)
+        opt = optax.adam(optax.cosine_decay_schedule(self.lr, self.steps))
+        cum = jnp.cumsum(w)
+        loss_grad = jax.value_and_grad(partial(network.dsm_loss, self.process))
+
+        def step(carry, k):
+            params, state = carry
+            ki, kt, ke = jax.random.split(jax.random.fold_in(ktrain, k), 3)
+            i = jnp.searchsorted(cum, jax.random.uniform(ki, (self.batch,), F32) * cum[-1], side="right")
+            x0 = x[jnp.clip(i, 0, x.shape[0] - 1)]
+            u = jax.random.uniform(kt, (self.batch,), F32)
+            t = self.t_min * (self.t_max / self.t_min) ** u  # log-uniform on [t_min, T]
+            eps = jax.random.normal(ke, x0.shape, F32)
+            loss, g = loss_grad(params, x0, t, eps)
+            updates, state = opt.update(g, state, params)
+            return (optax.apply_updates(params, updates), state), loss
+
+        (params, _), losses = jax.lax.scan(step, (params, opt.init(params)), jnp.arange(self.steps))
+        return ScoreNetParams(params, jnp.mean(losses[-max(1, self.steps // 10):]))
+
+    def score(self, params: ScoreNetParams, x: jax.Array, t) -> jax.Array:
+        """(n, d) s_θ(x, t) at rows x: (n, d), time t (scalar)."""
+        return network.score(self.process, params.net, x.astype(F32), t)
+
+    def sample(self, params: ScoreNetParams, key: jax.Array, n: int) -> jax.Array:
+        """(n, d) draws: x_T ~ N(0, I), then ``sample_steps`` steps of the chosen sampler down to t_min."""
+        d = params.net.b2.shape[-1]
+        kx, kz = jax.random.split(key)
+        x_T = jax.random.normal(kx, (n, d), F32)
+        score = partial(network.score, self.process, params.net)
+        if self.sampler == "ode":
+            x = samplers.heun_ode(self.process, score, x_T, self.sample_steps)
+        else:
+            z = jax.random.normal(kz, (self.sample_steps, n, d), F32)
+            x = samplers.euler_maruyama(self.process, score, x_T, z)
+        return x.astype(jnp.result_type(float))
+
+    def log_prob(self, params: ScoreNetParams, x: jax.Array) -> jax.Array:
+        """(n,) log density of the probability-flow model at rows x: (n, d) (``samplers.log_density``)."""
+        score = partial(network.score, self.process, params.net)
+        out = samplers.log_density(self.process, score, x.astype(F32), self.sample_steps)
+        return out.astype(jnp.result_type(float))
+
+    def variables(self, params: ScoreNetParams) -> dict:
+        net = params.net
+        return {"W1": (net.W1, ("feature", "hidden")), "b1": (net.b1, ("hidden",)), "W2": (net.W2, ("hidden", "dim")),
+                "b2": (net.b2, ("dim",)), "train_loss": (params.loss, ())}
+
+    def default_metrics(self, truth):
+        from lab.metrics import samples
+
+        w2 = samples.W2Samples() if truth.dim == 1 else samples.SlicedW2()
+        return (w2,) + ((samples.TVMonteCarlo(samples=512),) if hasattr(truth, "log_prob") else ())
+
+    def describe(self) -> dict:
+        return describe_dataclass(self)
+
+
+__all__ = ["ScoreNetDiffusion", "ScoreNetParams"]
