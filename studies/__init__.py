@@ -8,6 +8,10 @@ REGISTRY = {
     "gaussian_collapse": "studies.gaussian_collapse",
     "estimator_choice": "studies.estimator_choice",
     "sampling_bias": "studies.sampling_bias",
+    "tail_loss": "studies.tail_loss",
+    "kde_worlds": "studies.kde_worlds",
+    "regression": "studies.regression",
+    "mixture_modes": "studies.mixture_modes",
 }
 
 
