@@ -12,6 +12,9 @@ REGISTRY = {
     "kde_worlds": "studies.kde_worlds",
     "regression": "studies.regression",
     "mixture_modes": "studies.mixture_modes",
+    "self_correction": "studies.self_correction",
+    "stability": "studies.stability",
+    "curation": "studies.curation",
 }
 
 
