@@ -157,3 +157,18 @@ def test_curated_loop_matches_exact_update(regime, ratio):
     assert np.all(np.abs(diff.mean(0)) < Z * diff.std(0) / np.sqrt(R) + 1e-15)
     gain = C.expected_exp_reward(p1, r) - C.expected_exp_reward(p0, r)
     assert gain.mean() > Z * gain.std() / np.sqrt(R)
+
+
+def test_curated_update_stays_on_simplex_when_iterated():
+    """Regression: C_K is homogeneous of degree K in p, so rounding drift in Σp used to grow K-fold per generation and
+    overflow after ~30 generations (K = 5). Iterating 200 times must stay a probability vector."""
+    import numpy as np
+
+    from lab.theory import curation as C
+
+    p = np.array([0.3, 0.2, 0.15, 0.15, 0.1, 0.1])
+    r = np.array([1.0, 0.2, 1.0, 0.0, 0.5, 0.3])
+    for _ in range(200):
+        p = C.curated(p, r, 5)
+    assert np.all(np.isfinite(p)) and abs(p.sum() - 1) < 1e-12
+    assert p[0] / p[2] == pytest.approx(0.3 / 0.15, rel=1e-6)  # collapse onto argmax r in proportion to p₀

@@ -29,7 +29,11 @@ def _args(p, r):
     r = np.asarray(r, float)
     if p.shape != r.shape or p.ndim != 1:
         raise ValueError(f"p and r must be vectors of one shape, got {p.shape} and {r.shape}")
-    return p, r
+    if not (np.all(np.isfinite(p)) and np.all(p >= 0) and p.sum() > 0) or not np.all(np.isfinite(r)):
+        raise ValueError("p must be finite, non-negative and not all zero; r must be finite")
+    # Normalise: C_K is homogeneous of degree K in p, so an unnormalised p (e.g. rounding drift over generations)
+    # would be amplified K-fold per generation when the update is iterated.
+    return p / p.sum(), r
 
 
 def curated(p, r, K, *, with_error=False):
@@ -55,6 +59,7 @@ def curated(p, r, K, *, with_error=False):
         integral, err = quad_vec(f, 0.0, 1.0, epsabs=1e-13, epsrel=1e-11)
         out = K * p * integral
         err = float(K * np.max(p) * err)
+        out = out / out.sum()  # sums to 1 up to the quadrature error ``err``; renormalised so iterates stay on the simplex
     return (out, err) if with_error else out
 
 
