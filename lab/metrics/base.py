@@ -5,6 +5,8 @@ estimate by Monte Carlo, and stores it as a Dataset variable named ``metric.name
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lab.models.base import describe_dataclass
 
 
@@ -13,3 +15,21 @@ class Metric:
 
     def describe(self) -> dict:
         return {"name": self.name, **describe_dataclass(self)}
+
+
+@dataclass(frozen=True)
+class DirectedMetric(Metric):
+    """A divergence with a direction: "truth_model" measures D(truth ‖ fit), "model_truth" D(fit ‖ truth).
+    Subclasses set ``prefix``; the Dataset variable is ``prefix_direction`` (e.g. ``kl_truth_model``)."""
+
+    direction: str = "truth_model"
+
+    prefix = "divergence"
+
+    def __post_init__(self):
+        if self.direction not in ("truth_model", "model_truth"):
+            raise ValueError(f"direction must be 'truth_model' or 'model_truth', got {self.direction!r}")
+
+    @property
+    def name(self):
+        return f"{self.prefix}_{self.direction}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import jax.numpy as jnp
 
 from lab import _checks
-from lab.metrics.base import Metric
+from lab.metrics.base import DirectedMetric, Metric
 
 
 def _xlogy(x, y):
@@ -61,18 +61,10 @@ class CategoricalTV(Metric):
 
 
 @dataclass(frozen=True)
-class CategoricalKL(Metric):
+class CategoricalKL(DirectedMetric):
     """Exact KL; ``direction`` "truth_model" is KL(truth ‖ fit) (+∞ once a state is lost), "model_truth" KL(fit ‖ truth)."""
 
-    direction: str = "truth_model"
-
-    def __post_init__(self):
-        if self.direction not in ("truth_model", "model_truth"):
-            raise ValueError(f"direction must be 'truth_model' or 'model_truth', got {self.direction!r}")
-
-    @property
-    def name(self):
-        return "kl_" + self.direction
+    prefix = "kl"
 
     def __call__(self, truth, model, params, key):
         p, q = _p(truth), params.probs

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 
 from lab import _checks
 from lab.metrics import gaussian_formulas as F
-from lab.metrics.base import Metric
+from lab.metrics.base import DirectedMetric, Metric
 
 
 def _truth(truth):
@@ -28,19 +28,11 @@ class W2(Metric):
 
 
 @dataclass(frozen=True)
-class KL(Metric):
+class KL(DirectedMetric):
     """KL divergence between fit and truth; ``direction`` "truth_model" is KL(truth ‖ fit), "model_truth" KL(fit ‖ truth).
     +∞ once the fitted covariance is singular (documented in ``gaussian_formulas.kl``)."""
 
-    direction: str = "truth_model"
-
-    def __post_init__(self):
-        if self.direction not in ("truth_model", "model_truth"):
-            raise ValueError(f"direction must be 'truth_model' or 'model_truth', got {self.direction!r}")
-
-    @property
-    def name(self):
-        return "kl_" + self.direction
+    prefix = "kl"
 
     def __call__(self, truth, model, params, key):
         m0, S0 = _truth(truth)
