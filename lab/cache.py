@@ -15,6 +15,9 @@ import tempfile
 from pathlib import Path
 
 DEFAULT_DIR = Path(os.environ.get("LAB_CACHE_DIR", ".cache"))
+_umask = os.umask(0)
+os.umask(_umask)
+_FILE_MODE = 0o666 & ~_umask  # what open() would give a new file
 
 
 def cell_hash(study: str, cell: str, config: dict) -> str:
@@ -43,6 +46,7 @@ def save_atomic(path: Path, value) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

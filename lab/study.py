@@ -78,6 +78,7 @@ def run(module, preset: str = "quick", *, jobs: int = 1, figures_dir="figures", 
     os.close(fd)
     fig.savefig(tmp, dpi=110, bbox_inches="tight")
     plt.close(fig)
+    os.chmod(tmp, cache._FILE_MODE)  # mkstemp makes 0600 files; give the usual permissions
     os.replace(tmp, out)
     return out
 

@@ -34,3 +34,12 @@ def test_cache_key_depends_on_configuration():
 def test_run_writes_figure(tmp_path):
     out = study.run(tiny_module(), "tiny", figures_dir=tmp_path / "fig", root=tmp_path, progress=False)
     assert out.exists() and out.stat().st_size > 10_000
+
+
+def test_written_files_have_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    cache.save_atomic(tmp_path / "x.pkl", {"a": 1})
+    mode = stat.S_IMODE(os.stat(tmp_path / "x.pkl").st_mode)
+    assert mode == cache._FILE_MODE and mode & stat.S_IRUSR
