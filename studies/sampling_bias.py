@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 NAME = "sampling_bias"
-CLAIM = "E[Σ_t] = λ_s^t Σ₀; fresh-data limit independent of n_ini; n_e/n_r < 1 beyond a threshold n_s (MAD)"
+CLAIM = "E[Σ_t] = λ_s^t Σ₀; fresh-data limit independent of n_ini; n_e/n_r < 1 beyond a threshold n_s once λ_s < 1 (MAD)"
 
 
 @dataclass(frozen=True)
