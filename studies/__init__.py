@@ -15,6 +15,7 @@ REGISTRY = {
     "self_correction": "studies.self_correction",
     "stability": "studies.stability",
     "curation": "studies.curation",
+    "verification": "studies.verification",
 }
 
 
