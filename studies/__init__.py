@@ -16,6 +16,7 @@ REGISTRY = {
     "stability": "studies.stability",
     "curation": "studies.curation",
     "verification": "studies.verification",
+    "phase_transition": "studies.phase_transition",
 }
 
 
