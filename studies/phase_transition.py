@@ -111,8 +111,8 @@ def plot(results: dict, cfg: Config):
                 label=f"   m*({i}) = {ms_opt}")
     ax.plot([], [], "k--", lw=1.1, label="bound on E[TV_mean] (tv_mean_bound)")
     ax.set(title=f"(a) Gaussian refit (ddof = {cfg.ddof}): exact 1-D TV, {cfg.gauss_replicates} replicates\n"
-                 "dashed: rigorous bound on the mean part only (full TV may exceed it); ▼/dotted: optimum m*(i); "
-                 "×: bound at m = 0",
+                 "dashed: rigorous bound on the mean part only (full TV may exceed it)\n"
+                 "▼/dotted: optimum m*(i); ×: bound at m = 0",
            ylabel="E[TV(model_i, truth)]")
     ax = axes[1]
     for k, i in enumerate(cfg.generations):
