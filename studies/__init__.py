@@ -17,6 +17,7 @@ REGISTRY = {
     "curation": "studies.curation",
     "verification": "studies.verification",
     "phase_transition": "studies.phase_transition",
+    "remedies_compared": "studies.remedies_compared",
 }
 
 
