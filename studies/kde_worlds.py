@@ -76,15 +76,13 @@ def simulate_world(world: str, regime: str, n: int, generations: int, replicates
                    seed: int) -> dict:
     """Variance trace over replicates, and samples from replicate 0's KDE at the snapshot generations."""
     import lab
-    from lab.models.kde import capacity_for
     from lab.plotting import summarize
 
     truth, reg = make_truth(world), _regime(regime)
-    cap = capacity_for(reg, n, generations)
-    ds = lab.simulate(truth, lab.KDE("scott", capacity=cap), reg, n=n, generations=generations,
+    ds = lab.simulate(truth, lab.KDE("scott"), reg, n=n, generations=generations,
                       replicates=replicates, key=seed, metrics=[])
     V = np.trace(ds["cov"].values, axis1=-2, axis2=-1)
-    one = lab.simulate(truth, _kde_with_points()("scott", capacity=cap), reg, n=n, generations=generations,
+    one = lab.simulate(truth, _kde_with_points()("scott"), reg, n=n, generations=generations,
                        replicates=1, key=seed, metrics=[])  # same key: replicate 0 of the run above
     rng = np.random.default_rng(seed)
     samples = {}

@@ -59,11 +59,10 @@ def kde_run(n: int, m: int, generations: int, replicates: int, bandwidth, sample
     """KDE refit under Fresh(n, m): Monte Carlo TV (from both densities) to N(0, 1), summarised."""
     import lab
     from lab.metrics.samples import TVMonteCarlo
-    from lab.models.kde import capacity_for
     from lab.plotting import summarize
 
     reg = lab.Fresh(real=n, synthetic=m)
-    ds = lab.simulate(lab.Gaussian([0.0], [[1.0]]), lab.KDE(bandwidth, capacity=capacity_for(reg, n, generations)),
+    ds = lab.simulate(lab.Gaussian([0.0], [[1.0]]), lab.KDE(bandwidth),
                       reg, n=n, generations=generations, replicates=replicates, key=seed,
                       metrics=[TVMonteCarlo(samples=samples)])
     return {"tv": summarize(ds["tv_mc"].values)}

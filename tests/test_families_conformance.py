@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import lab
-from lab.models.kde import capacity_for
 
 N = 40
 CASES = {
@@ -89,8 +88,6 @@ def test_weights_are_frequency_weights(family):
 def test_runs_inside_simulate(family, regime):
     truth, model = CASES[family]()
     reg = lab.Replace() if regime == "replace" else lab.Accumulate(synthetic=20)
-    if family == "kde":
-        model = lab.KDE(capacity=capacity_for(reg, N, 3))
     ds = lab.simulate(truth, model, reg, n=N, generations=3, replicates=2, key=0, metrics=())
     assert ds.sizes["replicate"] == 2 and ds.sizes["generation"] == 4
     for name, var in ds.data_vars.items():
@@ -99,7 +96,7 @@ def test_runs_inside_simulate(family, regime):
 
 BAD = [
     lambda: lab.MixtureFit(0), lambda: lab.MixtureFit(2, iterations=0), lambda: lab.MixtureFit(2, reg=-1.0),
-    lambda: lab.KDE("wide"), lambda: lab.KDE(-0.1), lambda: lab.KDE(True), lambda: lab.KDE(capacity=0),
+    lambda: lab.KDE("wide"), lambda: lab.KDE(-0.1), lambda: lab.KDE(True),
     lambda: lab.CategoricalFit(0), lambda: lab.CategoricalFit(3, smoothing=-1.0),
     lambda: lab.CategoricalFit(3, temperature=0.0), lambda: lab.LinearRegressionFit(noise=0.0),
     lambda: lab.GaussianMixture([0.5, 0.6], [[0.0], [1.0]], [[[1.0]], [[1.0]]]),

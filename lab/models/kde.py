@@ -9,10 +9,8 @@ These are scipy's ``gaussian_kde`` factors times a pooled scale; scikit-learn's 
 the factor alone (unit scale). ``log_prob`` is exact; ``sample`` is exact: pick row i with probability w_i/W, add h·z.
 Params hold the whole training buffer (points and weights), so the engine keeps one buffer per generation in memory.
 
-Shapes: ``lax.scan`` needs the params of every generation to have one shape, but the engine fits generation 0 on the
-n real rows and later generations on the regime's buffer of B rows (B = n + t_max·m under Accumulate, m under Replace).
-When n ≠ B, give ``capacity`` ≥ max(n, B) (``capacity_for(regime, n, generations)`` computes it): every fit then pads
-its points with zero-weight rows to ``capacity``, which changes no value.
+Shapes: the engine pads every training set to one size with zero-weight rows (``lab/loop.py``), so the params keep
+one shape across generations under every regime.
 """
 from __future__ import annotations
 
@@ -43,19 +41,14 @@ class KDE:
 
     Args:
       bandwidth: "scott", "silverman" (rules of thumb recomputed from each generation's data) or a float h > 0 (fixed).
-      capacity: rows kept in the params (zero-weight padding); None keeps the training set's own size. Needed inside
-        ``lab.simulate`` whenever the regime's buffer size differs from n (see the module docstring).
 
     Dataset variables: ``bandwidth`` (…), and the KDE law's own ``mean`` (…, dim) and ``cov`` (…, dim, dim2):
     mean = Σ w_i x_i / W, cov = Σ w_i (x_i − mean)(x_i − mean)ᵀ / W + h² I.
     """
 
     bandwidth: str | float = "scott"
-    capacity: int | None = None
 
     def __post_init__(self):
-        if self.capacity is not None:
-            _checks.integer("capacity", self.capacity, minimum=1)
         b = self.bandwidth
         if isinstance(b, str):
             if b not in ("scott", "silverman"):
@@ -84,13 +77,7 @@ class KDE:
     def fit(self, x: jax.Array, w: jax.Array) -> KDEParams:
         """Keep the weighted points x: (N, d), w: (N,) and compute h."""
         x = jnp.where(w[:, None] > 0, x, 0.0)
-        h = self._h(x, w)
-        if self.capacity is not None:
-            pad = self.capacity - x.shape[0]
-            if pad < 0:
-                raise ValueError(f"capacity must be >= the training-set size {x.shape[0]}, got {self.capacity}")
-            x, w = jnp.pad(x, ((0, pad), (0, 0))), jnp.pad(w, (0, pad))
-        return KDEParams(x, w, h)
+        return KDEParams(x, w, self._h(x, w))
 
     def sample(self, params: KDEParams, key: jax.Array, n: int) -> jax.Array:
         """(n, d) exact draws: row i with probability w_i/W, plus h·z, z ~ N(0, I)."""
@@ -127,9 +114,4 @@ class KDE:
         return describe_dataclass(self)
 
 
-def capacity_for(regime, n: int, generations: int) -> int:
-    """The ``capacity`` a KDE needs in ``lab.simulate(…, regime, n=n, generations=generations)``: max(n, B)."""
-    return max(n, regime.plan(n, generations).buffer)
-
-
-__all__ = ["KDE", "KDEParams", "capacity_for"]
+__all__ = ["KDE", "KDEParams"]
