@@ -118,7 +118,8 @@ def test_skewed_exact_counts_pairs_and_keys():
 def test_ring_and_grid_mixtures():
     r = data.ring(8, 2.0, 0.1)
     assert r.components == 8 and np.allclose(np.linalg.norm(r.means, axis=1), 2.0)
-    assert np.allclose(r.means[2], [0.0, 2.0]) and np.allclose(r.covs, 0.01 * np.eye(2)) and np.allclose(r.weights, 1 / 8)
+    assert np.allclose(r.means[2], [0.0, 2.0]) and np.allclose(r.covs, 0.01 * np.eye(2))
+    assert np.allclose(r.weights, 1 / 8)
     g = data.grid(3, 1.5, 0.2)
     assert g.components == 9 and np.allclose(g.means.mean(0), 0.0)
     assert sorted(set(np.round(g.means[:, 0], 9))) == [-1.5, 0.0, 1.5] and np.allclose(g.weights, 1 / 9)
@@ -153,6 +154,7 @@ def test_frechet_zero_for_identical_sets_and_matches_gaussian_w2():
         y = _with_exact_moments(rng.standard_normal((150, d)), m2, S2)
         w2 = float(gaussian_formulas.w2_sq(jnp.asarray(m1), jnp.asarray(S1), jnp.asarray(m2), jnp.asarray(S2)))
         assert ev.frechet_distance(x, y) == pytest.approx(w2, rel=1e-8, abs=1e-9)
+        assert ev.frechet_distance(y, x) == pytest.approx(ev.frechet_distance(x, y), rel=1e-9, abs=1e-10)
 
 
 @given(st.integers(1, 6), st.integers(0, 2**31 - 1), st.booleans())
