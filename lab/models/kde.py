@@ -5,6 +5,8 @@ over the d coordinates, σ̂² = (1/d) Σ_c Σ_i w_i (x_ic − x̄_c)² / W:
     "scott":     h = σ̂ · W^{−1/(d+4)}                       (Scott 1992, eq. 6.42 with a pooled scale)
     "silverman": h = σ̂ · (4/(d+2))^{1/(d+4)} · W^{−1/(d+4)}  (Silverman 1986, eq. 4.14; 1.06σ̂W^{−1/5} in 1-D)
     a float:     that h, whatever the data.
+With ``scale=σ`` the rule uses that σ instead of σ̂ (an ORACLE rule when σ is the truth's scale): h = σ·factor(W) then
+depends on the sample size W only, not on the data (``lab.theory.kde_mixed`` covers it; the data-driven rules it does not).
 These are scipy's ``gaussian_kde`` factors times a pooled scale; scikit-learn's ``KernelDensity(bandwidth="scott")`` uses
 the factor alone (unit scale). ``log_prob`` is exact; ``sample`` is exact: pick row i with probability w_i/W, add h·z.
 Params hold the whole training buffer (points and weights), so the engine keeps one buffer per generation in memory.
@@ -41,15 +43,23 @@ class KDE:
 
     Args:
       bandwidth: "scott", "silverman" (rules of thumb recomputed from each generation's data) or a float h > 0 (fixed).
+      scale: None (the rule's scale is σ̂, from the data) or a float σ > 0 (oracle rule: h = σ·factor(W), W the weight
+        sum; only with a rule name, not with a float bandwidth).
 
     Dataset variables: ``bandwidth`` (…), and the KDE law's own ``mean`` (…, dim) and ``cov`` (…, dim, dim2):
     mean = Σ w_i x_i / W, cov = Σ w_i (x_i − mean)(x_i − mean)ᵀ / W + h² I.
     """
 
     bandwidth: str | float = "scott"
+    scale: float | None = None
 
     def __post_init__(self):
         b = self.bandwidth
+        if self.scale is not None:
+            if not isinstance(b, str):
+                raise ValueError(f"scale needs a rule name as bandwidth ('scott' or 'silverman'), got bandwidth {b!r}")
+            object.__setattr__(self, "scale", _checks.real_in("scale", self.scale, 0.0, np.inf, lo_open=True,
+                                                              hi_open=True))
         if isinstance(b, str):
             if b not in ("scott", "silverman"):
                 raise ValueError(f"bandwidth must be 'scott', 'silverman' or a float > 0, got {b!r}")
@@ -67,8 +77,11 @@ class KDE:
             return jnp.asarray(self.bandwidth, jnp.result_type(float))
         d = x.shape[-1]
         W = jnp.sum(w)
-        mean = w @ x / W
-        sigma = jnp.sqrt(jnp.sum(w[:, None] * (x - mean) ** 2) / (W * d))
+        if self.scale is not None:
+            sigma = jnp.asarray(self.scale, jnp.result_type(float))
+        else:
+            mean = w @ x / W
+            sigma = jnp.sqrt(jnp.sum(w[:, None] * (x - mean) ** 2) / (W * d))
         factor = W ** (-1.0 / (d + 4))
         if self.bandwidth == "silverman":
             factor = factor * (4.0 / (d + 2)) ** (1.0 / (d + 4))
