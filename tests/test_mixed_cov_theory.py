@@ -69,12 +69,12 @@ def test_moment_recursion_matches_simulation(n, m, d, ddof, lam, R):
         assert np.all(np.abs(z) < Z), (k, z)
 
 
-@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(n=st.integers(5, 40), m=st.integers(0, 80), i=st.integers(1, 5), ddof=st.sampled_from([0, 1]),
        lam=st.sampled_from([0.8, 1.0]))
 def test_full_tv_bound_holds_in_simulation(n, m, i, ddof, lam):
     """The FULL E[TV(N(μ_i, σ_i²), N(0, 1))] (exact 1-D TV per replicate) stays under the bound U_i."""
-    R = 2000
+    R = 1500
     ds = lab.simulate(lab.Gaussian([0.0], [[1.0]]), lab.GaussianFit(ddof=ddof, sampling_bias=lam),
                       lab.Fresh(real=n, synthetic=m), n=n, generations=i, replicates=R,
                       key=8000 + 100 * n + m + i, metrics=[lab.metrics.TV()])
@@ -121,3 +121,35 @@ def test_bad_input_names_parameter(kw, name):
     args = dict(n=10, m=5, generations=3, d=1, ddof=0, sampling_bias=1.0) | kw
     with pytest.raises(ValueError, match=name):
         mc.moments(**args)
+
+
+def test_real_share_shortcut_matches_recursion_and_is_reproducible():
+    """studies.real_share.fresh_shortcut (sufficient statistics) against the exact moments, 5 s.e.; same key, same bits."""
+    from studies import real_share
+
+    n, m, g, R = 5, 7, 3, 20000
+    mu, s2 = (np.asarray(a) for a in real_share.fresh_shortcut(lab.keys.as_key(11), n=n, m=m, generations=g,
+                                                                 replicates=R, ddof=1))
+    mo = mc.moments(n=n, m=m, generations=g, d=1, ddof=1)
+    for k, x in {"trS": s2, "dd": mu**2, "trS2": s2**2, "dd_trS": mu**2 * s2, "dd_sq": mu**4}.items():
+        z = (x.mean(0) - mo[k]) / (x.std(0, ddof=1) / np.sqrt(R))
+        assert np.all(np.abs(z) < Z), (k, z)
+    again = np.asarray(real_share.fresh_shortcut(lab.keys.as_key(11), n=n, m=m, generations=g, replicates=R,
+                                                 ddof=1)[1])
+    assert np.array_equal(again, s2)
+    other = np.asarray(real_share.fresh_shortcut(lab.keys.as_key(12), n=n, m=m, generations=g, replicates=R,
+                                                 ddof=1)[1])
+    assert not np.array_equal(other, s2)
+
+
+def test_real_share_engines_agree():
+    """The study's two engines (shortcut, lab.simulate) give E[TV] within 5 s.e. of each other at one (N, ρ)."""
+    from studies import real_share
+
+    kw = dict(N=30, rho=0.4, generations=2, replicates=2000, ddof=1)
+    a = real_share.cell_run(engine="shortcut", seed=1, **kw)
+    b = real_share.cell_run(engine="simulate", seed=2, **kw)
+    assert (a["n"], a["m"]) == (12, 18)
+    assert np.all(np.abs(a["mean"] - b["mean"]) < Z * np.hypot(a["se"], b["se"]))
+    with pytest.raises(ValueError, match="engine"):
+        real_share.cell_run(engine="nope", seed=1, **kw)
