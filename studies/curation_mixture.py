@@ -30,7 +30,19 @@ through ‖x − c‖. On a polar grid around c (rings × angles), the update is
 index (a categorical, ``lab.theory.curation.curated``), each ring's angular profile kept: the exact p_t is
 p₀(x)·h_t(‖x − c‖) — within every ring the modes keep p₀'s proportions, which is why the limit is p₀|_B. Quadrature
 error < 1e-10; grid error: rings are refined near c (edges R·u², u uniform), enough to resolve the distance reward's
-concentration (scale ≈ 1/t) over the run.
+concentration (scale ≈ 1/t) over the run; on the ball's edge the midpoint rule leaves ≈ 7e-4 on the limit's mass per
+mode (400 rings; ``limit_shares`` is exact).
+
+What the quick run measured (48 replicates, K = 4, 20 generations). Distance reward: E[e^r] 0.243 → 0.845 (exact
+update 0.878), E[r] −2.17 → −0.17, det Cov 6.0 → 3.7e-4 (exact 1.7e-4), entropy 2.75 → −1.18 nats (exact −1.55): the EM
+refit follows the exact update but lags it, its Gaussian components unable to take the cusp of p₀e^{−t‖x−c‖}; mass on
+mode 0 → 0.999. Plateau reward: E[e^r] 0.597 → 0.998, det Cov 6.05 → 0.114 (limit p₀|_B 0.115); final mass per mode
+0.810 / 0.185 / 0.001 / 0.004 against the exact update's 0.820 / 0.175 / 0.000 / 0.004 (within 1.5 s.e.) and the limit
+0.837 / 0.160 / 0.000 / 0.003: the run carries p₀'s proportions inside the ball (mode 1 overshoots to 0.22 first, as the
+exact update does, then decays as its outer half is curated away). C1's one-step bound holds at every generation of the
+exact update; the simulated mean rise is above the bound evaluated at the fitted p_t in 90 % (distance) and 35 %
+(plateau) of generations — late plateau rises are within Monte Carlo noise of 0, and a refit is not the curated law, so
+the bound (a statement about C_K(p_t)) need not hold for the fitted p_{t+1}.
 """
 from __future__ import annotations
 

@@ -179,6 +179,7 @@ def test_curate_on_the_mixture_follows_the_exact_first_step():
     post = np.asarray(jax.nn.softmax(truth.component_log_probs(y), axis=-1))
     er = np.exp(np.asarray(rew(y)))
     ex = CM.exact_update("plateau", **COMMON, K=K, generations=1, rings=400, angles=180, grid_radius=7.0)
+    # + the polar grid's midpoint error on the reference (≤ 1e-3 on shares at 400 rings, see the grid-limit test)
     assert np.all(np.abs(post.mean(0) - ex["shares"][1]) < Z * post.std(0, ddof=1) / np.sqrt(m) + 2e-3)
     assert abs(er.mean() - ex["exp_reward"][1]) < Z * er.std(ddof=1) / np.sqrt(m) + 1e-3
 
