@@ -238,8 +238,8 @@ def _kde_scott_panel(ax, results, cfg, xs):
     for k, i in enumerate(cfg.generations):
         mean, se = _curve(results, "kde", cfg, i)
         ax.errorbar(xs, mean, yerr=2 * se, fmt="o-", color=f"C{k}", ms=4, capsize=2, label=f"i = {i}")
-    ax.set(title=f"(c) KDE, Scott's rule h = σ̂·N^(-1/5) (data-driven): TV by quadrature, {cfg.scott_replicates} "
-                 "replicates\nno theory curve (the lab's bound needs a data-independent h)")
+    ax.set(title=f"(c) KDE, Scott's rule h = σ̂·N^(-1/5) (data-driven), {cfg.scott_replicates} replicates\n"
+                 "TV by quadrature; no theory curve (the bound needs a data-independent h)")
     ax.legend(fontsize=7.5, loc="upper left")
 
 
