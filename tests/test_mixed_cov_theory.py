@@ -92,6 +92,28 @@ def test_full_bound_holds_in_two_dimensions():
     assert tv.mean() <= mc.tv_bound(n=n, m=m, i=i, d=2, ddof=1) + Z * tv.std(ddof=1) / np.sqrt(R)
 
 
+def test_covariance_lemma_per_realisation():
+    """The lab's lemma behind g_b: TV(N(0, Σ), N(0, I)) ≤ √(1 − BC²) ≤ α‖Σ − I‖_F + (1 − α)‖Σ − I‖_F², checked in
+    1-D against the exact TV on v ∈ [1e-6, 1e4], and in d = 3 against the closed-form √(1 − BC²) on random Σ."""
+    import jax.numpy as jnp
+
+    from lab.metrics import gaussian_formulas as F
+
+    a = mc.ALPHA
+    v = np.concatenate([np.geomspace(1e-6, 1.0, 2000), np.geomspace(1.0, 1e4, 2000)])
+    tv = np.asarray(F.tv_1d(0.0, jnp.sqrt(v), 0.0, 1.0))
+    assert np.all(tv <= a * np.abs(v - 1) + (1 - a) * (v - 1) ** 2 + 1e-12)
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        B = rng.normal(size=(3, 3)) * rng.choice([0.05, 0.3, 1.0])
+        S = np.eye(3) + B @ B.T - 0.5 * np.diag(rng.uniform(0, 1, 3))
+        if np.linalg.eigvalsh(S).min() <= 1e-6:
+            continue
+        bc = float(F.bhattacharyya(jnp.zeros(3), jnp.asarray(S), jnp.zeros(3), jnp.eye(3)))
+        Y = np.sum((S - np.eye(3)) ** 2)
+        assert np.sqrt(1 - bc**2) <= a * np.sqrt(Y) + (1 - a) * Y + 1e-12
+
+
 def test_bound_parts_and_limits():
     kw = dict(n=20, m=40, i=4, d=2, ddof=1)
     u, a, b = mc.tv_bound(**kw), mc.tv_mean_bound(**kw), mc.tv_cov_bound(**kw)

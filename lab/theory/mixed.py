@@ -29,7 +29,7 @@ moments of the data); lab.theory.pooled carries only first moments, so the full 
 simulation it exceeds B_i (e.g. n = 20, m = 20, i = 5, 1-D: E[TV] ≈ 0.083 against B_5 ≈ 0.073). By the triangle
 inequality TV(truth, fit) ≤ TV_mean,i + TV(N(μ_i, Σ), N(μ_i, Σ_i)); the second term is ≤ (3/2)·min(1, ‖eig(Σ^{−½}Σ_iΣ^{−½}) − 1‖₂)
 (Devroye–Mehrabian–Reddad), whose expectation needs E‖Σ_i − Σ‖² — done in lab.theory.mixed_cov (exact second
-moments of the recursion, and the full bound ``mixed_cov.tv_bound``: at n = m = 20, i = 5, ddof = 1 it is 0.48
+moments of the recursion, and the full bound ``mixed_cov.tv_bound``: at n = m = 20, i = 5, ddof = 1 it is 0.22
 against the simulated 0.083). The bias of the covariance is exact but small:
 E[Σ_i] = a_i Σ with |a_i − 1| ≤ 0.03 at n ≥ 20 in the ranges used.
 

@@ -39,16 +39,27 @@ E‖δ_i‖² = d b_i).
 
 The bound (RIGOROUS). Triangle inequality through N(μ_i, I):
     TV(N(μ_i, Σ_i), N(0, I)) ≤ TV(N(0, Σ_i), N(0, I)) + TV(N(μ_i, I), N(0, I))
-(TV is shift-invariant, so the first term is the same-mean one). Devroye, Mehrabian & Reddad (2018, "The total variation
-distance between high-dimensional Gaussians with the same mean", Thm 1.1): TV(N(0, Σ_i), N(0, I)) ≤ (3/2)·min(1, ‖λ‖₂),
-λ the eigenvalues of Σ_i − I, so ‖λ‖₂ = ‖Σ_i − I‖_F (as ``lab.metrics.gaussian_formulas.tv_devroye_same_mean``); also
-TV ≤ 1. x ↦ min(1, (3/2)x) is concave and increasing, so by Jensen twice
-    E TV_cov,i ≤ min(1, (3/2)·√(E‖Σ_i − I‖_F²)),   E‖Σ_i − I‖_F² = E tr Σ_i² − 2 E tr Σ_i + d   (exact, above).
-The mean part is lab.theory.mixed: E TV_mean,i ≤ 2Φ(√(d b_i)/2) − 1. Hence
-    E[TV(p_i, p*)] ≤ U_i := min(1, 2Φ(√(d b_i)/2) − 1 + min(1, (3/2)√(E‖Σ_i − I‖_F²))).
-How tight: the covariance term dominates and is loose. In 1-D, TV(N(0, v), N(0, 1)) ≈ 4φ(1)|v − 1|/4 ≈ 0.242|v − 1|
-near v = 1 against DMR's 1.5|v − 1|, and E|X| ≤ √(E X²) adds ≈ √(π/2) for Gaussian-like X: expect U_i ≈ 5–8 × E TV.
-The constant 3/2 cannot go below 1 in any bound of the form c·min(1, ‖Σ − I‖_F) (as v → 0, TV → 1 and |v − 1| → 1).
+(TV is shift-invariant, so the first term is the same-mean one). Mean part (lab.theory.mixed): E TV_mean,i ≤
+2Φ(√(d b_i)/2) − 1. Covariance part: let Y = ‖Σ_i − I‖_F² = Σ_j X_j², X_j = v_j − 1, v_j the eigenvalues of Σ_i.
+Two per-realisation bounds, each of the form TV ≤ g(Y) with g concave and increasing, so that Jensen gives
+E TV_cov,i ≤ g(E Y) with E Y = E tr Σ_i² − 2 E tr Σ_i + d EXACT (above):
+  (a) Devroye, Mehrabian & Reddad (2018, "The total variation distance between high-dimensional Gaussians with the
+      same mean", Thm 1.1): TV ≤ (3/2)·min(1, √Y) (as ``lab.metrics.gaussian_formulas.tv_devroye_same_mean``), and
+      TV ≤ 1: g_a(Y) = min(1, (3/2)√Y).
+  (b) The lab's derivation, sharper unless Y is large. TV ≤ √(1 − BC²) (THEORY M2; ``tv_bounds``), and for equal means
+      BC² = Π_j c_j with c_j = 2√v_j/(1 + v_j) ∈ (0, 1], so 1 − BC² ≤ Σ_j (1 − c_j) = Σ_j f(v_j)²,
+      f(v) = |1 − √v|/√(1 + v) = |v − 1|/D(v),  D(v) = (1 + √v)√(1 + v).
+      For v ≥ 1, D ≥ 2√2, so f(v) ≤ α|X| with α = 1/(2√2). For v = 1 − t < 1, f = t·k(t) with k = 1/D(1 − t); D(1 − t)
+      = a·b with a = 1 + √(1−t), b = √(2−t) positive and decreasing, and with u = √(1−t), w = √(2−t):
+      (ab)'' = a''b + 2a'b' + ab'' = −w/(4u³) + 1/(2uw) − (1+u)/(4w³) = −t/(4u³w) − (1+u)/(4w³) < 0,
+      so D is concave and positive and k = 1/D is convex on [0, 1]; k(0) = α, k(1) = 1, so k(t) ≤ α + (1 − α)t.
+      Hence f(v) ≤ α|X| + β X² with β = 1 − α for every v > 0, and by Minkowski and ‖(X_j²)‖₂ ≤ Σ_j X_j² = Y:
+      TV ≤ √(Σ_j f(v_j)²) ≤ α√Y + βY:  g_b(Y) = min(1, α√Y + βY)  (√Y concave, βY linear).
+  The minimum of concave functions is concave, so E TV_cov,i ≤ min(g_a, g_b)(E Y). Altogether
+    E[TV(p_i, p*)] ≤ U_i := min(1, 2Φ(√(d b_i)/2) − 1 + min(1, (3/2)√(E Y), α√(E Y) + (1 − α) E Y)).
+How tight: near Σ = I, g_b ≈ 0.354√Y against DMR's 1.5√Y; the exact 1-D TV(N(0, v), N(0, 1)) ≈ φ(1)|v − 1| ≈ 0.242|v − 1|,
+and E|X| ≤ √(E X²) loses ≈ √(π/2) for Gaussian-like X. Over the 1-D grid of studies/real_share (i = 5, ddof = 1,
+N = 20…1000, ρ = 0.1…1) U_i / E[TV] is 2.0–2.7 where n ≥ 20 and at most 4.5 at n = 2–7 (with g_a alone: 3.8–6.4). No bound of the form c·min(1, √Y) can have c < 1 (as v → 0, TV → 1, |v − 1| → 1).
 
 Where the bound turns in m. To leading order (drop the O(1/n²) couplings with the mean and the bias of Σ_i), with r =
 (m/N)², E‖Σ_i − I‖_F² ≈ d(d+1)·β_i with β_i = (N + m²β_{i−1})/N² — the same geometric recursion as the mean's b_i at
@@ -201,11 +212,15 @@ def moments(*, n: int, m: int, generations: int, d: int = 1, ddof: int = 0, samp
     return {k: y[:, r] for r, k in enumerate(_ORDER) if k != "one"}
 
 
+ALPHA = 1.0 / (2.0 * np.sqrt(2.0))  # slope of the Hellinger-type covariance bound g_b near Σ = I (module docstring)
+
+
 def _parts(mo: dict, i: int, d: int) -> tuple[float, float]:
     """(mean part, covariance part) of the bound from the exact moments ``mo`` at generation i."""
     mean_part = 2.0 * norm.cdf(np.sqrt(mo["dd"][i]) / 2.0) - 1.0
-    f2 = mo["trS2"][i] - 2.0 * mo["trS"][i] + d
-    return float(mean_part), float(min(1.0, 1.5 * np.sqrt(max(f2, 0.0))))
+    Y = max(mo["trS2"][i] - 2.0 * mo["trS"][i] + d, 0.0)  # E‖Σ_i − I‖_F², exact
+    cov_part = min(1.0, 1.5 * np.sqrt(Y), ALPHA * np.sqrt(Y) + (1.0 - ALPHA) * Y)
+    return float(mean_part), float(cov_part)
 
 
 def cov_frob_sq(*, n: int, m: int, i: int, d: int = 1, ddof: int = 0, sampling_bias: float = 1.0) -> float:
@@ -215,7 +230,8 @@ def cov_frob_sq(*, n: int, m: int, i: int, d: int = 1, ddof: int = 0, sampling_b
 
 
 def tv_cov_bound(*, n: int, m: int, i: int, d: int = 1, ddof: int = 0, sampling_bias: float = 1.0) -> float:
-    """RIGOROUS bound on E TV(N(0, Σ_i), N(0, I)) (Devroye–Mehrabian–Reddad + Jensen): min(1, 1.5 √(E‖Σ_i − I‖_F²))."""
+    """RIGOROUS bound on E TV(N(0, Σ_i), N(0, I)) with Y = E‖Σ_i − I‖_F²: min(1, 1.5√Y (Devroye–Mehrabian–Reddad),
+    α√Y + (1 − α)Y (the lab's Hellinger route, α = 1/(2√2))), by Jensen (module docstring)."""
     return _parts(moments(n=n, m=m, generations=i, d=d, ddof=ddof, sampling_bias=sampling_bias), i, d)[1]
 
 
