@@ -2,9 +2,20 @@
 
 Forward process: VP / Ornstein–Uhlenbeck with constant β on [t_min, T] (``lab.diffusion.process``). Network: one hidden
 layer of ``width`` SiLU units on [x, α_t, σ_t], predicting the noise; s_θ = −ε̂_θ/σ_t (``lab.diffusion.network``).
-Loss: denoising score matching with λ(t) = σ_t² and t log-uniform on [t_min, T] (the noise-prediction loss
-E‖ε̂_θ − ε‖²; as a weighting over uniform t this is λ(t) ∝ σ_t²/t, which tends to β, the likelihood weighting g², as
-t → 0; uniform t left the small-t score, which shapes the samples' fine structure, barely trained).
+Loss: the noise-prediction loss E‖ε̂_θ − ε‖² (denoising score matching with λ(t) = σ_t²), with t drawn from the
+``time_law``:
+  "likelihood" (default): density q(t) = β/(Z σ_t²) on [t_min, T], Z = log(e^{βT} − 1) − log(e^{β t_min} − 1),
+      drawn by inverse CDF, t = log(1 + exp(a + u(b − a)))/β, a = log(e^{β t_min} − 1), b = log(e^{βT} − 1),
+      u ~ U(0, 1) (the CDF ∫ β/(1 − e^{−βs}) ds = log(e^{βs} − 1) + c, inverted). Since ε̂ = −σ_t s, the excess
+      loss is E_{t~q} σ_t² E‖s_θ − ∇log p_t‖² = (1/Z) ∫ β E‖s_θ − ∇log p_t‖² dt: the likelihood weighting g(t)² = β
+      of Song et al. (NeurIPS 2021, "Maximum likelihood training of score-based diffusion models", Thm 1:
+      KL(p_{t_min} ‖ p_θ^SDE) ≤ ½ ∫ g² E‖s_θ − ∇log p_t‖² dt + KL(p_T ‖ N(0, I))), realised by importance sampling
+      in t as in their §5. q is log-uniform for t ≪ 1/β (σ_t² ≈ βt) and uniform for t ≫ 1/β (σ_t² ≈ 1).
+  "log_uniform": t log-uniform on [t_min, T], i.e. the weighting λ(t) ∝ σ_t²/t over uniform t, which tends to β as
+      t → 0 but falls like 1/t for t ≫ 1/β, where the ODE still spends most of its time.
+Measured (lab's run, truth 0.4 N(−2, 0.5²) + 0.6 N(1.5, 0.71²), 4096 points, width 64, 2000 steps, batch 256,
+lr 1e-2, 3 fits): TV to the truth from the exact density 0.30 with "log_uniform", 0.155 with "likelihood"; the
+log-uniform fits push both modes outward and fill the gap between them.
 Training: ``steps`` Adam steps (optax; learning rate ``lr`` decayed to 0 by a cosine schedule) on minibatches of
 ``batch`` rows drawn with replacement with probability w_i/Σw (inverse CDF on the cumulative weights, so zero-weight
 padding is never drawn and a row of weight 2 is drawn as often as a row written twice), one fresh (t, ε) per row and
@@ -65,6 +76,7 @@ class ScoreNetDiffusion:
       t_min: early-stopping time (the model's law is p_{t_min}).
       t_max: horizon T (prior N(0, I)).
       seed: base of the data-derived fit key (see the module docstring).
+      time_law: law of the training times t, "likelihood" (q ∝ β/σ_t²) or "log_uniform" (module docstring).
 
     Dataset variables: ``W1`` (…, feature, hidden), ``b1`` (…, hidden), ``W2`` (…, hidden, dim), ``b2`` (…, dim),
     ``train_loss`` (…).
@@ -87,6 +99,7 @@ class ScoreNetDiffusion:
     t_min: float = 1e-3
     t_max: float = 10.0
     seed: int = 0
+    time_law: str = "likelihood"
 
     def __post_init__(self):
         for name in ("width", "steps", "batch", "sample_steps"):
@@ -95,6 +108,8 @@ class ScoreNetDiffusion:
         _checks.real_in("lr", self.lr, 0.0, np.inf, lo_open=True, hi_open=True)
         if self.sampler not in ("ode", "sde"):
             raise ValueError(f"sampler must be 'ode' or 'sde', got {self.sampler!r}")
+        if self.time_law not in ("likelihood", "log_uniform"):
+            raise ValueError(f"time_law must be 'likelihood' or 'log_uniform', got {self.time_law!r}")
         self.process  # validates beta, t_min, t_max
 
     @property
@@ -116,6 +131,14 @@ class ScoreNetDiffusion:
             key = jax.random.fold_in(key, b)
         return key
 
+    def training_times(self, u: jax.Array) -> jax.Array:
+        """Training times t (same shape as u) from uniforms u ∈ [0, 1) by the inverse CDF of the ``time_law``."""
+        if self.time_law == "log_uniform":
+            return self.t_min * (self.t_max / self.t_min) ** u
+        a = jnp.log(jnp.expm1(self.beta * self.t_min))  # log(e^{β t_min} − 1)
+        b = jnp.log(jnp.expm1(self.beta * self.t_max))  # log(e^{βT} − 1)
+        return jnp.log1p(jnp.exp(a + u * (b - a))) / self.beta
+
     def fit(self, x: jax.Array, w: jax.Array) -> ScoreNetParams:
         """Train s_θ on x: (N, d) with frequency weights w: (N,) (zero = empty slot)."""
         kinit, ktrain = jax.random.split(self.fit_key(x, w))
@@ -130,8 +153,7 @@ class ScoreNetDiffusion:
             ki, kt, ke = jax.random.split(jax.random.fold_in(ktrain, k), 3)
             i = jnp.searchsorted(cum, jax.random.uniform(ki, (self.batch,), F32) * cum[-1], side="right")
             x0 = x[jnp.clip(i, 0, x.shape[0] - 1)]
-            u = jax.random.uniform(kt, (self.batch,), F32)
-            t = self.t_min * (self.t_max / self.t_min) ** u  # log-uniform on [t_min, T]
+            t = self.training_times(jax.random.uniform(kt, (self.batch,), F32))
             eps = jax.random.normal(ke, x0.shape, F32)
             loss, g = loss_grad(params, x0, t, eps)
             updates, state = opt.update(g, state, params)
