@@ -15,6 +15,7 @@ REGISTRY = {
     "self_correction": "studies.self_correction",
     "stability": "studies.stability",
     "curation": "studies.curation",
+    "curation_mixture": "studies.curation_mixture",
     "verification": "studies.verification",
     "phase_transition": "studies.phase_transition",
     "remedies_compared": "studies.remedies_compared",
