@@ -18,6 +18,7 @@ REGISTRY = {
     "curation_mixture": "studies.curation_mixture",
     "verification": "studies.verification",
     "phase_transition": "studies.phase_transition",
+    "real_share": "studies.real_share",
     "remedies_compared": "studies.remedies_compared",
 }
 
