@@ -170,6 +170,20 @@ def test_training_is_deterministic_and_learns(models):
     assert not np.array_equal(np.asarray(other.losses), np.asarray(base.losses))
 
 
+def test_train_many_matches_train_per_seed(models):
+    """vmap over (key, data set): seed s equals ``train(keys[s], data[s])`` up to float32 rounding of the batched
+    matmuls (1e-4 relative on losses of order 1 after 60 Adam steps)."""
+    data, base, _ = models
+    keys = jnp.stack([jax.random.key(1), jax.random.key(9)])
+    other = MIX.sample(jax.random.key(10), N_ROWS)
+    many = sims.train_many(keys, np.stack([np.asarray(data), np.asarray(other)]), SPEC, TINY)
+    np.testing.assert_allclose(sims.unstack(many, 0).losses, base.losses, rtol=1e-4, atol=1e-5)
+    alone = sims.train(jax.random.key(9), other, SPEC, TINY)
+    np.testing.assert_allclose(sims.unstack(many, 1).losses, alone.losses, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="data"):
+        sims.train_many(keys, np.zeros((3, 8, 2)), SPEC, TINY)
+
+
 def test_omega_zero_reproduces_the_base_bit_for_bit(models):
     _, base, aux = models
     x_base = sims.sample(base, jax.random.key(11), N_ROWS, FAST)
@@ -218,6 +232,7 @@ def test_checkpoint_round_trip_is_bit_exact(models, tmp_path):
         sims.load(tmp_path / "other.npz")
 
 
+@pytest.mark.slow  # compiling the CNN's gradient takes ~25 s of wall time on the shared 2-core machine
 def test_conv_network_shapes_and_a_few_training_steps():
     spec = sims.ConvSpec(side=8, channels=8, blocks=1)
     data = jax.random.uniform(jax.random.key(14), (64, 64), jnp.float32, -1, 1)

@@ -129,9 +129,9 @@ def make_train_fn(spec: Spec, cfg: TrainConfig):
 
 
 @functools.lru_cache(maxsize=64)
-def _jitted(spec: Spec, cfg: TrainConfig, many: bool):
+def _jitted(spec: Spec, cfg: TrainConfig, many: bool, data_axis=None):
     fn = make_train_fn(spec, cfg)
-    return jax.jit(jax.vmap(fn, in_axes=(0, None, 0)) if many else fn)
+    return jax.jit(jax.vmap(fn, in_axes=(0, data_axis, 0)) if many else fn)
 
 
 def _start(spec: Spec, key, init: Model | None):
@@ -155,15 +155,22 @@ def train(key, data, spec: Spec, cfg: TrainConfig, init: Model | None = None) ->
 def train_many(keys, data, spec: Spec, cfg: TrainConfig, init: Model | None = None) -> Model:
     """``train`` vmapped over keys: (S,) keys -> a Model whose leaves carry a leading axis S (``unstack`` to split).
 
-    ``init``, when given, must itself be stacked over the same S seeds (e.g. the output of an earlier ``train_many``).
-    Seed s gives the same model as ``train(keys[s], ...)`` up to float32 rounding of the batched matmuls."""
-    y = check_data(data, spec.dim)
+    ``data``: (N, d) shared by every seed, or (S, N, d), one set per seed. ``init``, when given, must itself be
+    stacked over the same S seeds (e.g. the output of an earlier ``train_many``). Seed s gives the same model as
+    ``train(keys[s], data[s], ...)`` up to float32 rounding of the batched matmuls."""
+    a = np.asarray(data)
+    if a.ndim == 3:
+        if a.shape[0] != len(keys):
+            raise ValueError(f"data must have one set per key: shape (S = {len(keys)}, N, d), got {a.shape}")
+        y = jnp.stack([check_data(row, spec.dim) for row in a])
+    else:
+        y = check_data(data, spec.dim)
     k0 = jax.vmap(lambda k: jax.random.fold_in(k, 0))(keys)
     if init is None:
         params0 = jax.vmap(lambda k: spec.init(jax.random.fold_in(k, 1)))(keys)
     else:
         params0 = _start(spec, None, init)
-    params, ema, losses = _jitted(spec, cfg, True)(k0, y, params0)
+    params, ema, losses = _jitted(spec, cfg, True, 0 if y.ndim == 3 else None)(k0, y, params0)
     return Model(spec, cfg, params, ema, losses)
 
 
