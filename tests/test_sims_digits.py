@@ -1,0 +1,102 @@
+"""Smoke and unit tests of the SIMS digits studies (studies/sims_digits.py, studies/sims_shift.py) at tiny budgets."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from studies import sims_digits as SD
+from studies import sims_shift as SS
+
+TINY = dict(width=32, depth=1, base_steps=20, batch=32, lr=2e-3, ema_decay=0.99, aux_steps=5, aux_lr=5e-4,
+            aux_ema_decay=0.9, n_synthetic=40, omegas=[0.0, 1.0], n_samples=30, sampler_steps=3, held_out=0.2)
+
+
+@pytest.fixture(scope="module")
+def digits_run():
+    return SD.run_seed(seed=0, keep=8, **TINY)
+
+
+@pytest.fixture(scope="module")
+def shift_run():
+    return SS.run_seed(seed=0, skew=3.0, n_train=100, n_pool=60, **TINY)
+
+
+def test_digits_cell_records_its_settings_and_metrics(digits_run):
+    r = digits_run
+    assert r["record"]["base"]["steps"] == 20 and r["record"]["aux"]["steps"] == 5
+    assert r["record"]["spec"] == {"kind": "mlp", "dim": 64, "width": 32, "depth": 1}
+    assert r["record"]["omegas"] == [0.0, 1.0] and r["record"]["n_synthetic"] == 40
+    assert r["record"]["data_shape"][0] + r["record"]["n_held_out"] == 1797
+    assert set(r["metrics"]) == {"0.0", "1.0"}
+    for m in r["metrics"].values():
+        assert np.isfinite(m["fd"]) and m["fd"] >= 0
+        assert 0 <= m["precision"] <= 1 and 0 <= m["recall"] <= 1
+        assert np.isclose(sum(m["hist"]), 1.0)
+    assert r["images"]["1.0"].shape == (8, 8, 8) and r["real"].shape == (8, 8, 8)
+    # real training digits are far closer to the held-out digits than a 20-step model's samples
+    assert r["floor"]["fd"] < r["metrics"]["0.0"]["fd"]
+
+
+def test_held_out_split_is_the_classifiers():
+    import jax
+
+    from lab.sims import data
+
+    d, train, held = SD.digits_split(0.2)
+    t2, h2 = data.split(d.labels, 0.2, key=jax.random.fold_in(jax.random.key(0), 0))
+    assert np.array_equal(held, h2) and np.intersect1d(train, held).size == 0 and train.size + held.size == 1797
+
+
+def test_selection_rule_reaches_the_target_at_omega_one():
+    b = SS.proportions(3.0)
+    t = np.full(10, 0.1)
+    q = SS.selection_weights(b, t)
+    w1 = b * (b / q)  # idealised class weights at ω = 1, unnormalised: b_c (b_c / q_c)^ω
+    assert np.allclose(w1 / w1.sum(), t)
+    assert np.allclose(SS.predicted_weights(b, t, 0.0), b)
+    assert np.allclose(SS.predicted_weights(b, t, 1.0), t)
+    tv = [0.5 * np.abs(SS.predicted_weights(b, t, w) - t).sum() for w in (0.0, 0.5, 1.0, 2.0)]
+    assert tv[0] > tv[1] > tv[2] == pytest.approx(0.0, abs=1e-12) and tv[3] > 0  # overshoot past ω = 1
+    # over-produced classes get more auxiliary weight than the base gives them, under-produced ones less
+    assert np.all(q[:5] > b[:5]) and np.all(q[5:] < b[5:])
+
+
+def test_selection_counts_fit_the_pool():
+    counts = SS.selection_counts([0.5, 0.5], [10, 2], 10)
+    assert counts.tolist() == [3, 2]  # m = 5: 2.5 each, the leftover unit to the lower index; 2 <= 2 available
+    assert SS.selection_counts([0.25, 0.75], [100, 100], 8).tolist() == [2, 6]
+
+
+def test_bad_input_names_the_parameter():
+    with pytest.raises(ValueError, match="target"):
+        SS.selection_weights([0.5, 0.5], [1.0, 0.0])
+    with pytest.raises(ValueError, match="skew"):
+        SS.Config(skew=0.0)
+    with pytest.raises(ValueError, match="omegas"):
+        SS.Config(omegas=(0.5, 1.0))
+    with pytest.raises(ValueError, match="n_samples"):
+        SD.run_seed(seed=0, keep=4, **dict(TINY, n_samples=5000))
+
+
+def test_shift_cell_selects_and_records(shift_run):
+    r = shift_run
+    assert r["record"]["n_train"] == 100 and r["record"]["n_pool"] == 60
+    assert np.isclose(sum(r["pool_hist"]), 1.0) and np.isclose(sum(r["q"]), 1.0)
+    assert 1 <= sum(r["counts"]) <= 40
+    assert np.allclose(r["q"], SS.selection_weights(r["pool_hist"], np.full(10, 0.1)))
+    # the skewed set holds exactly the asked class counts (largest remainder of 100 × proportions)
+    assert np.allclose(r["train_labels_hist"], [0.15] * 5 + [0.05] * 5)
+    for m in r["metrics"].values():
+        assert 0 <= m["tv_target"] <= 1 and np.isfinite(m["fd"])
+
+
+@pytest.mark.parametrize("module", [SD, SS])
+def test_presets_construct_and_validate(module):
+    assert module.PRESETS["quick"] is module.PRESETS["cpu-quick"]
+    assert module.PRESETS["full"] is module.PRESETS["cpu-full"]
+    for name, cfg in module.PRESETS.items():
+        cells = module.cells(cfg)
+        assert len(cells) == len(cfg.seeds) and len({c.name for c in cells}) == len(cells)
+        kw = cells[0].kwargs
+        scfg = SD.sims_config(kw)  # builds MLPSpec / TrainConfig / SIMSConfig: validates every setting
+        assert scfg.base.steps == cfg.base_steps and 0.0 in scfg.omegas
