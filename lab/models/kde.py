@@ -6,7 +6,7 @@ over the d coordinates, σ̂² = (1/d) Σ_c Σ_i w_i (x_ic − x̄_c)² / W:
     "silverman": h = σ̂ · (4/(d+2))^{1/(d+4)} · W^{−1/(d+4)}  (Silverman 1986, eq. 4.14; 1.06σ̂W^{−1/5} in 1-D)
     a float:     that h, whatever the data.
 With ``scale=σ`` the rule uses that σ instead of σ̂ (an ORACLE rule when σ is the truth's scale): h = σ·factor(W) then
-depends on the sample size W only, not on the data (``lab.theory.kde_mixed`` covers it; the data-driven rules it does not).
+depends on the sample size W only, not on the data (``lab.theory.kde_mixed`` covers it, not the data-driven rules).
 These are scipy's ``gaussian_kde`` factors times a pooled scale; scikit-learn's ``KernelDensity(bandwidth="scott")`` uses
 the factor alone (unit scale). ``log_prob`` is exact; ``sample`` is exact: pick row i with probability w_i/W, add h·z.
 Params hold the whole training buffer (points and weights), so the engine keeps one buffer per generation in memory.
