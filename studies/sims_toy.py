@@ -91,7 +91,7 @@ def sweep(n: int, modes: int, radius: float, mode_std: float, width: int, depth:
     sampler = sims.SamplerConfig(steps=sampler_steps)
     keys = [jax.random.fold_in(jax.random.key(seed), s) for s in range(seeds)]
     real = np.stack([np.asarray(gm.sample(jax.random.fold_in(k, 0), n)) for k in keys])  # (S, n, 2)
-    # seeds in a loop (one compile): measured on 2 CPU cores, train_many's vmap over 3 seeds did not pay (5.5 s vs 5.2 s)
+    # seeds in a loop (one compile): on 2 CPU cores train_many's vmap over 3 seeds did not pay (5.5 s vs 5.2 s)
     t0 = time.perf_counter()
     base = [sims.train(jax.random.fold_in(k, 1), real[i], spec, cfg_base) for i, k in enumerate(keys)]
     t_base = time.perf_counter() - t0
@@ -153,7 +153,8 @@ def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
     m = {k: r["metrics"][k].mean(0) for k in r["metrics"]}
     why = ("SUPPORTED: at ω* the NLL is lower by more than 2 SE and W₂ is not significantly worse" if ok else
            "NOT SUPPORTED: " + ("the NLL gain at ω* is within 2 SE" if not nll_better else "")
-           + ("; " if not nll_better and w2_worse else "") + ("W₂ at ω* is worse by more than 2 SE" if w2_worse else ""))
+           + ("; " if not nll_better and w2_worse else "")
+           + ("W₂ at ω* is worse by more than 2 SE" if w2_worse else ""))
     text = (f"best ω* = {w:g} ({cfg.seeds} seeds, paired Δ ± SE): NLL {m['nll'][0]:.3f} → {m['nll'][j]:.3f} "
             f"({d:+.3f} ± {se:.3f}), W₂ {m['w2'][0]:.3f} → {m['w2'][j]:.3f} ({dw:+.3f} ± {sew:.3f}), precision "
             f"{m['precision'][0]:.3f} → {m['precision'][j]:.3f}, recall {m['recall'][0]:.3f} → {m['recall'][j]:.3f}. "

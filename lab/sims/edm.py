@@ -7,7 +7,8 @@ Denoiser (eq. 7 and Table 1, "Network and preconditioning"):
     D_θ(x; σ) = c_skip(σ) x + c_out(σ) F_θ(c_in(σ) x; c_noise(σ)),
     c_skip = σ_d² / (σ² + σ_d²),   c_out = σ σ_d / √(σ² + σ_d²),   c_in = 1 / √(σ² + σ_d²),   c_noise = ¼ ln σ.
 Training (eq. 2 / eq. 8, Table 1 "Training"): ln σ ~ N(P_mean, P_std²), λ(σ) = (σ² + σ_d²) / (σ σ_d)² = 1/c_out²,
-    L = E_{σ, y, n} λ(σ) ‖D_θ(y + n; σ) − y‖² = E ‖F_θ(c_in (y + n); c_noise) − (y − c_skip (y + n)) / c_out‖²   (eq. 8),
+    L = E_{σ, y, n} λ(σ) ‖D_θ(y + n; σ) − y‖² = E ‖F_θ(c_in (y + n); c_noise) − (y − c_skip (y + n)) / c_out‖²
+(eq. 2 with Table 1's λ, rewritten as eq. 8),
 the second form being the one computed (the "effective training target" of §5, which has unit variance when y has
 per-coordinate variance σ_d² and mean 0; tested). Its minimiser is D*(x; σ) = E[y | x] (eq. 3 and Appendix B.3).
 Score (eq. 3): ∇_x log p(x; σ) = (D(x; σ) − x) / σ².

@@ -43,7 +43,9 @@ def _fourier(c_noise):
 
 def _conv(key, c_in: int, c_out: int, zero: bool = False) -> dict:
     shape = (3, 3, c_in, c_out)
-    w = jnp.zeros(shape, DTYPE) if zero else jax.random.normal(key, shape, DTYPE) / jnp.sqrt(jnp.asarray(9 * c_in, DTYPE))
+    if zero:
+        return {"w": jnp.zeros(shape, DTYPE), "b": jnp.zeros(c_out, DTYPE)}
+    w = jax.random.normal(key, shape, DTYPE) / jnp.sqrt(jnp.asarray(9 * c_in, DTYPE))
     return {"w": w, "b": jnp.zeros(c_out, DTYPE)}
 
 

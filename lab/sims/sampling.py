@@ -100,7 +100,8 @@ def _guide(f_r: Callable, f_s: Callable, omega) -> Callable:
 
     The cond is what makes ω = 0 bit-identical to the unguided sampler in practice: without it XLA fuses the base
     network's last layer with the guidance arithmetic and reorders its sums (measured: ~25 % of coordinates off by an
-    ulp). Under ``vmap`` over ω the cond becomes a select and both branches run (values unchanged, bits not promised)."""
+    ulp). Under ``vmap`` over ω the cond becomes a select and both branches run (values unchanged, bits not
+    promised)."""
     def f(x, sigma):
         a = f_r(x, sigma)
         return jax.lax.cond(omega == 0, lambda a: a, lambda a: a + omega * (a - f_s(x, sigma)), a)
