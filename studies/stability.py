@@ -11,7 +11,30 @@ points of total weight λ_r·n per generation). For the boundary, α = min(1/v*,
 
 Measured: (a) the contraction factor — least-squares slope of μ_{t+1} − f on μ_t − f, f the fixed point
 (``stability.mean_contraction``; the exact Gaussian value is κ = λ_r/(1 + λ_r) at every n); (b) the final error
-E‖θ_t − θ*‖² over the last quarter of the run divided by E‖θ₀ − θ*‖² (how much the loop worsens the first model).
+E‖θ_t − θ*‖² over the last quarter of the run divided by E‖θ₀ − θ*‖² (how much the loop worsens the first model);
+(c) the slope of (a) against κ and S1's ρ(λ_r; ε(n)).
+
+The slope of log ‖θ_t − θ*‖ (the quantity S1 bounds), from a perturbed start θ₀ − θ* = (δ₀, e₀) = ``start``:
+(d) infinite-sample limit: the exact map of the weighted refit (``stability.trajectory``; in θ coordinates
+    ``population_map``: the MLE is the moment match of the mixture p_data + λ_r p_θt), whose orbit is closed-form
+    (``stability.distance``): log ‖θ_t − θ*‖ = t log κ + ½ log(δ₀² + (e₀ + δ₀²(1 − κ^t))²). The fitted slope over the
+    last half of the run is log κ for every λ_r. S1's ρ needs L(ε) at ε = ‖θ₀ − θ*‖; L is finite only for ε < v*, so
+    for this start the theorem says nothing, and its best case ε → 0, ρ = λ_r/(1 − λ_r), is drawn (dotted).
+(e) finite samples. ``lab.simulate`` starts from the fit to the real set, which is the loop's own fixed point up to
+    O(1/m), so log ‖θ_t − f‖ is flat noise from t = 0. The honest option taken here: ``perturbed_cell`` runs the body
+    of ``lab.simulate`` unchanged (same sampling, ``synthesize``, ``Weighted.step``, ``GaussianFit.fit``, key layout)
+    with only generation 0 replaced by θ₀ = (μ̂ + δ₀√v̂, v̂(1 + e₀)). In standardised coordinates ((μ − μ̂)/√v̂, v/v̂)
+    the law of the run does not depend on the real set, and E(θ_t − f), f = (0, E v_∞/v̂), is exact
+    (``stability.perturbed_moments``): it contracts at exactly κ for every m (eigenvalues κ, κ²(1 − 1/m)). Measured:
+    the slope of log ‖mean of θ_t − f over a group of replicates‖ on the window where the predicted signal is ≥ ``snr``
+    group standard errors, averaged over ``slope_groups`` groups, standard error = sd/√groups. Its prediction is the
+    slope of the exact ‖E(θ_t − f)‖ on the same window (log κ plus the δ₀² transient, which matters on short windows).
+(f) all slopes against log κ and log ρ_S1 (ε → 0, and ε = 0.1).
+
+Verdict on the thresholds (drawn on the figure): the slope is log κ = log(λ_r/(1 + λ_r)) < 0 for every λ_r — below
+1/4, between 1/4 and 1/2, and past 1/2 where ρ_S1 ≥ 1 — in the infinite-sample limit (to ~1e-6) and with finite
+samples (within a few s.e. of the exact prediction). Where S1 applies (λ_r(1 + Lε/α) < 1/2) the measured factor is
+below its ρ, so the 1/2 version holds (and 1/4 a fortiori); both are sufficient, neither necessary, for this family.
 """
 from __future__ import annotations
 
@@ -30,11 +53,21 @@ class Config:
     generations: int = 80  # generations after generation 0
     replicates: int = 200  # independent runs per (λ_r, n)
     seed: int = 0  # base seed; every cell of one n shares its real sets
+    slope_ratios: tuple = (0.2, 0.35, 0.5, 1.0, 4.0)  # λ_r of panels (d)–(f): below 1/4, between, at 1/2, above
+    start: tuple = (0.5, 1.0)  # θ₀ − θ* = (δ₀, e₀), i.e. θ₀ = (0.5, 2.0) for θ* = (0, 1) (standardised units in (e))
+    pop_generations: int = 60  # generations of the exact map in (d); its slope is fitted on the last half
+    slope_n: int = 2000  # n = m of the perturbed finite-sample loop (e)
+    slope_generations: int = 12  # generations of that loop
+    slope_replicates: int = 400  # its replicates, split into ``slope_groups`` groups for the standard error
+    slope_groups: int = 20  # groups (batch means): s.e. = sd of the group slopes / √groups
+    snr: float = 20.0  # fit window of (e): generations whose predicted ‖E(θ_t − f)‖ ≥ snr × s.e. of a group mean
 
 
 PRESETS = {"quick": Config(),
            "full": Config(ratios=(0.05, 0.1, 0.18, 0.25, 0.35, 0.5, 0.7, 1.0, 1.5, 2.0, 4.0, 10.0, 30.0),
-                          ns=(3, 5, 10, 20, 50, 100, 300, 1000, 3000), generations=200, replicates=1000)}
+                          ns=(3, 5, 10, 20, 50, 100, 300, 1000, 3000), generations=200, replicates=1000,
+                          slope_ratios=(0.1, 0.2, 0.25, 0.35, 0.5, 0.75, 1.0, 2.0, 4.0, 10.0), slope_n=20_000,
+                          slope_generations=24, slope_replicates=1000)}
 
 
 def eps_rms(n):
@@ -66,12 +99,108 @@ def run_cell(ratio: float, n: int, generations: int, replicates: int, seed: int)
             "err_final": float(err2[:, -(generations // 4):].mean())}
 
 
+def perturbed_cell(ratio: float, n: int, delta0: float, e0: float, generations: int, replicates: int,
+                   seed: int) -> np.ndarray:
+    """(replicates, generations + 1, 2) standardised ((μ_t − μ̂)/√v̂, v_t/v̂) of ``lab.Weighted(λ_r)`` (m = n) started
+    from the perturbed generation 0 θ₀ = (μ̂ + δ₀√v̂, v̂(1 + e₀)), (μ̂, v̂) the real set's MLE.
+
+    The loop is ``lab.simulate``'s own body (same truth sampling, ``synthesize``, ``Weighted.step``, ``GaussianFit.fit``
+    and key layout: replicate r, generation t use ``cell_key(fold_in(key, r), t)``); only generation 0 differs, so
+    the distance to the loop's fixed point starts at ‖(δ₀, e₀)‖ instead of ≈ 0."""
+    import jax
+    import jax.numpy as jnp
+
+    import lab
+    from lab import keys
+    from lab.transforms import synthesize
+
+    truth, model, regime = lab.Gaussian([0.0], [[1.0]]), lab.GaussianFit(), lab.Weighted(ratio)
+    plan = regime.plan(n, generations)
+
+    def one(rkey):
+        real0 = truth.sample(keys.stream(keys.cell_key(rkey, 0), keys.REAL), n)
+        fit = model.fit(real0, jnp.ones((n,)))
+        mu_hat, v_hat = fit.mean[0], fit.cov[0, 0]
+        p0 = lab.GaussianParams(fit.mean + delta0 * jnp.sqrt(v_hat), fit.cov * (1 + e0))  # the injected start
+
+        def body(carry, t):
+            params, state = carry
+            kt = keys.cell_key(rkey, t)
+            sx, sw = synthesize(model, params, truth, regime.transforms, kt, plan.synthetic)
+            state = regime.step(state, None, sx, sw, t, keys.stream(kt, keys.REGIME))
+            params = model.fit(*regime.training_set(state))
+            return (params, state), params
+
+        _, ps = jax.lax.scan(body, (p0, regime.init(real0, plan)), jnp.arange(1, generations + 1))
+        mu = jnp.concatenate([p0.mean[:1], ps.mean[:, 0]])
+        v = jnp.concatenate([p0.cov[0, :1], ps.cov[:, 0, 0]])
+        return jnp.stack([(mu - mu_hat) / jnp.sqrt(v_hat), v / v_hat], axis=-1)
+
+    key, fn, chunk = jax.random.key(seed), jax.jit(jax.vmap(one)), 100  # chunks bound memory; bits do not change
+    out = [fn(jax.vmap(lambda r: keys.replicate_key(key, r))(jnp.arange(i, min(i + chunk, replicates))))
+           for i in range(0, replicates, chunk)]
+    return np.concatenate([np.asarray(o) for o in out])
+
+
 def cells(cfg: Config):
     from lab.study import Cell
 
-    return [Cell(f"r{r:g}_n{n}", run_cell, dict(ratio=float(r), n=int(n), generations=cfg.generations,
-                                               replicates=cfg.replicates, seed=cfg.seed + j))
+    grid = [Cell(f"r{r:g}_n{n}", run_cell, dict(ratio=float(r), n=int(n), generations=cfg.generations,
+                                                replicates=cfg.replicates, seed=cfg.seed + j))
             for j, n in enumerate(cfg.ns) for r in cfg.ratios]
+    slope = [Cell(f"perturbed_r{r:g}", perturbed_cell,
+                  dict(ratio=float(r), n=int(cfg.slope_n), delta0=float(cfg.start[0]), e0=float(cfg.start[1]),
+                       generations=cfg.slope_generations, replicates=cfg.slope_replicates, seed=cfg.seed + 1000))
+             for r in cfg.slope_ratios]
+    return grid + slope
+
+
+def population_slope(ratio, cfg: Config):
+    """(errors (T + 1, 2) of the exact map from θ₀ − θ* = ``cfg.start``, fitted slope of log ‖θ_t − θ*‖ on the last
+    half of the run)."""
+    from lab.theory import stability
+
+    errs = stability.trajectory(*cfg.start, ratio, generations=cfg.pop_generations)
+    return errs, float(np.log(stability.log_slope(errs, last=cfg.pop_generations // 2 + 1)))
+
+
+def finite_slope(z, ratio, cfg: Config) -> dict:
+    """Slope of log ‖θ̄_t − f‖ from a ``perturbed_cell`` result z (R, T + 1, 2), f = (0, E v_∞/v̂) the loop's fixed
+    point (``finite_variance_fixed_point``): fitted per group of replicates (batch means, so the log is taken of a
+    mean whose noise is small) on the window t ≤ T_w where the predicted ‖E(θ_t − f)‖ (``perturbed_moments``, exact)
+    is ≥ snr × the group mean's standard error; estimate = mean of the group slopes, s.e. = their sd/√groups. The
+    prediction on the same window is the fitted slope of the exact expected distance (log κ plus the transient of
+    ``stability.distance``); log κ is its limit."""
+    from lab.theory import stability
+
+    m, T = cfg.slope_n, z.shape[1] - 1
+    f = np.array([0.0, stability.finite_variance_fixed_point(ratio, m)])
+    err = z - f
+    d, a, _ = stability.perturbed_moments(ratio, m, *cfg.start, generations=T)
+    pred = np.hypot(d, a - f[1])
+    g = cfg.slope_groups
+    se_mean = np.sqrt(err.var(axis=0, ddof=1).sum(-1) / (z.shape[0] // g))
+    t_w = max(2, int(np.nonzero(pred >= cfg.snr * se_mean)[0].max()))
+    t = np.arange(t_w + 1)
+    groups = err[: z.shape[0] // g * g].reshape(g, -1, T + 1, 2).mean(1)
+    slopes = np.array([np.polyfit(t, np.log(np.linalg.norm(gm[: t_w + 1], axis=-1)), 1)[0] for gm in groups])
+    return {"slope": float(slopes.mean()), "se": float(slopes.std(ddof=1) / np.sqrt(g)), "window": t_w,
+            "predicted": float(np.polyfit(t, np.log(pred[: t_w + 1]), 1)[0]),
+            "dist": np.linalg.norm(err.mean(0), axis=-1), "pred": pred}
+
+
+def slope_verdict(results, cfg: Config) -> list[tuple]:
+    """[(λ_r, population slope, finite slope, s.e., prediction on its window, log κ, log ρ_S1(ε→0))]: the finite slope
+    is consistent with its prediction if within 5 s.e."""
+    from lab.theory import stability
+
+    rows = []
+    for r in cfg.slope_ratios:
+        fs = finite_slope(results[f"perturbed_r{r:g}"], r, cfg)
+        rho0 = float(stability.rho(r, alpha=stability.alpha(1.0)))
+        rows.append((r, population_slope(r, cfg)[1], fs["slope"], fs["se"], fs["predicted"],
+                     float(np.log(stability.kappa(r))), np.log(rho0) if np.isfinite(rho0) else np.inf))
+    return rows
 
 
 def _edges(x):
@@ -118,7 +247,8 @@ def plot(results: dict, cfg: Config):
     nn = np.geomspace(max(3, ns.min() * 0.7), ns.max() * 1.4, 200)
     b2, b4 = boundary(nn, 0.5), boundary(nn, 0.25)
 
-    fig, axes = plt.subplots(1, 3, figsize=(18, 5.2))
+    fig, grid = plt.subplots(2, 3, figsize=(18, 11.2))
+    axes = grid[0]
     for ax, z, title, norm, cmap, fmt in (
             (axes[0], slope, "(a) measured contraction (slope of the mean)", plt.Normalize(0, 1), "viridis", "{:.2f}"),
             (axes[1], infl, "(b) error inflation E‖θ_t − θ*‖² (last quarter) / E‖θ₀ − θ*‖²",
@@ -153,12 +283,81 @@ def plot(results: dict, cfg: Config):
            title="(c) measured vs κ (exact) and S1's ρ (bound; ∞ past its boundary)")
     ax.legend(fontsize=7, loc="upper left")
 
+    rows = _plot_slopes(grid[1], results, cfg)
+    worst = max(abs(f - p) / se for _, _, f, se, p, _, _ in rows)
+    pop_err = max(abs(ps - lk) for _, ps, _, _, _, lk, _ in rows)
     holds, oc, outside = verdict(results, cfg)
     fig.suptitle(
         f"Stability with real data (THEORY S1; N(0,1), Gaussian MLE, Weighted, m = n, {cfg.replicates} replicates × "
         f"{cfg.generations} generations; ε(n) = rms ‖θ̂₀ − θ*‖). Claim: λ_r(1 + Lε/α) < 1/2 gives contraction ≤ ρ — "
         f"{'SUPPORTED' if holds else 'NOT SUPPORTED'} by this run;\nthe 1/2 (not only 1/4) threshold holds, but it is "
         f"not necessary: {oc} of {outside} cells past the boundary still contract (at κ = λ_r/(1+λ_r)). What grows with "
-        f"λ_r is the finite-sample error (b), not the contraction", fontsize=10)
+        f"λ_r is the finite-sample error (b), not the contraction.\nSlope of log‖θ_t − θ*‖ from θ₀ − θ* = "
+        f"{tuple(cfg.start)}: exact map = log κ to {pop_err:.0e} for every λ_r (also at and past 1/2, where S1's ρ ≥ 1); "
+        f"finite n = m = {cfg.slope_n}: within {worst:.1f} s.e. of the exact prediction on the fit window.\n"
+        + "λ_r: finite-sample slope (prediction on its window | log κ | log ρ_S1, ε → 0) = "
+        + ";  ".join(f"{r:g}: {f:.3f} ± {se:.3f} ({p:.3f} | {lk:.3f} | "
+                     f"{'∞' if not np.isfinite(lr) else f'{lr:.3f}'})" for r, _, f, se, p, lk, lr in rows),
+        fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _plot_slopes(axes, results, cfg: Config):
+    """Panels (d) exact map, (e) finite samples: log ‖θ_t − θ*‖ against t; (f) fitted slopes vs log κ and log ρ_S1."""
+    import matplotlib.pyplot as plt
+
+    from lab.theory import stability
+
+    rows = slope_verdict(results, cfg)
+    cmap = plt.get_cmap("viridis")
+    colours = [cmap(0.9 * i / max(1, len(rows) - 1)) for i in range(len(rows))]
+    eps0 = float(np.hypot(*cfg.start))
+    for (r, ps, f, se, p, lk, lr), c in zip(rows, colours):
+        errs, _ = population_slope(r, cfg)
+        t = np.arange(errs.shape[0])
+        axes[0].plot(t, np.log(np.linalg.norm(errs, axis=1)), color=c, lw=1.8,
+                     label=f"λ_r = {r:g}: slope {ps:.4f}, log κ {lk:.4f}, log ρ_S1(ε→0) "
+                           f"{'∞' if not np.isfinite(lr) else f'{lr:.3f}'}")
+        if np.isfinite(lr):
+            axes[0].plot(t, np.log(eps0) + lr * t, color=c, lw=1.0, ls=":")
+        fs = finite_slope(results[f"perturbed_r{r:g}"], r, cfg)
+        tt = np.arange(fs["dist"].size)
+        w = tt <= fs["window"]
+        axes[1].plot(tt[w], np.log(fs["dist"][w]), "o", color=c, ms=5,
+                     label=f"λ_r = {r:g}: {f:.3f} ± {se:.3f} (t ≤ {fs['window']}); pred {p:.3f}, log κ {lk:.3f}")
+        axes[1].plot(tt[~w], np.log(fs["dist"][~w]), "o", mfc="none", color=c, ms=5)
+        axes[1].plot(tt, np.log(fs["pred"]), color=c, lw=1.0, ls="--")
+    axes[0].set(xlabel="generation t", ylabel="log ‖θ_t − θ*‖",
+                title=f"(d) infinite-sample limit: exact map, θ₀ = θ* + {tuple(cfg.start)}, ε = {eps0:.2f}\n"
+                      "dotted: S1's ε·ρ_S1^t with ε → 0 (its best case; L(ε) = ∞ here)")
+    axes[1].set(xlabel="generation t", ylabel="log ‖mean over replicates of θ_t − f‖",
+                title=f"(e) finite samples: Weighted, n = m = {cfg.slope_n}, {cfg.slope_replicates} runs, θ₀ injected\n"
+                      f"filled: fit window (≥ {cfg.snr:g} s.e.); dashed: exact ‖E(θ_t − f)‖")
+    for ax in axes[:2]:
+        ax.legend(fontsize=7, loc="lower left")
+
+    ax = axes[2]
+    ratios = np.array([row[0] for row in rows])
+    rr = np.geomspace(ratios.min() * 0.7, ratios.max() * 1.4, 300)
+    a = stability.alpha(1.0)
+    ax.plot(rr, np.log(stability.kappa(rr)), color="k", lw=1.6, label="log κ = log(λ_r/(1+λ_r)) (exact, lab)")
+    ax.plot(rr, np.log(stability.rho(rr, alpha=a)), color="0.45", lw=1.3, ls="--",
+            label="log ρ_S1, ε → 0: log(λ_r/(1−λ_r)) (≥ 0 from 1/2)")
+    e1 = 0.1
+    ax.plot(rr, np.log(stability.rho(rr, alpha=a, L=stability.lipschitz(e1), eps=e1)), color="0.45", lw=1.0,
+            ls=":", label=f"log ρ_S1, ε = {e1:g} (L(ε) = {stability.lipschitz(e1):.1f})")
+    ax.plot(ratios, [row[1] for row in rows], "x", color="C3", ms=9, mew=2, label="exact map, fitted slope (d)")
+    ax.errorbar(ratios * 1.04, [row[2] for row in rows], yerr=[2 * row[3] for row in rows], fmt="o", color="C0",
+                ms=5, capsize=3, label="finite samples ± 2 s.e. (e)")
+    ax.plot(ratios * 1.04, [row[4] for row in rows], "_", color="C0", ms=14, mew=2,
+            label="finite samples' prediction on its window")
+    for thr, ls in ((0.25, ":"), (0.5, "-.")):
+        ax.axvline(thr, color="c", lw=1.2, ls=ls)
+    ax.axhline(0.0, color="0.6", lw=0.8)
+    ax.set(xscale="log", ylim=(-2.2, 0.6), xlabel="λ_r", ylabel="slope of log ‖θ_t − θ*‖ per generation",
+           title="(f) measured slopes vs log κ and log ρ_S1 (cyan: λ_r = 1/4, 1/2)\nslope < 0 ⇔ contraction")
+    ax.set_xticks(ratios, [f"{r:g}" for r in ratios])
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
+    ax.legend(fontsize=7, loc="lower right")
+    return rows

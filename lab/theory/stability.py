@@ -148,3 +148,48 @@ def finite_moments(ratio, m, *, generations, real_var=1.0):
         b[t + 1] = k**2 * (b[t] + a[t] / m)
         a[t + 1] = (real_var + ratio * a[t] * (m - 1) / m + ratio * (b[t] + a[t] / m) / (1 + ratio)) / (1 + ratio)
     return a, b
+
+
+# ---- slope of log ‖θ_t − θ*‖ (issue 5 item 2): the map in θ coordinates, its closed-form orbit, finite samples ----
+
+def population_map(mu, v, ratio, gamma=0.0, *, mean=0.0, var=1.0):
+    """One infinite-sample generation in θ coordinates: the weighted refit's maximiser is the moment match of the
+    mixture A·p_data + B·p_θt, A = 1 + λ_r γ/(1 + γ), B = λ_r/(1 + γ) (the lab's derivation, module docstring):
+        μ' = (A μ* + B μ)/(A + B),   v' = [A(v* + (μ* − μ')²) + B(v + (μ − μ')²)]/(A + B).
+    Written from the mixture, not from ``step``, so that the two can check each other. Returns (μ', v')."""
+    A, B = 1 + ratio * gamma / (1 + gamma), ratio / (1 + gamma)
+    mu1 = (A * mean + B * mu) / (A + B)
+    v1 = (A * (var + (mean - mu1) ** 2) + B * (v + (mu - mu1) ** 2)) / (A + B)
+    return mu1, v1
+
+
+def distance(delta0, e0, ratio, gamma=0.0, *, t):
+    """Closed-form ‖θ_t − θ*‖ of the exact map from θ₀ − θ* = (δ₀, e₀) (the lab's derivation): by induction on ``step``,
+        δ_t = κ^t δ₀,   e_t = κ^t [e₀ + δ₀²(1 − κ^t)]
+    (e_{t+1} = κ·κ^t[e₀ + δ₀²(1 − κ^t)] + κ(1 − κ)κ^{2t}δ₀² = κ^{t+1}[e₀ + δ₀²(1 − κ^{t+1})]), so
+        log ‖θ_t − θ*‖ = t log κ + ½ log(δ₀² + (e₀ + δ₀²(1 − κ^t))²):
+    slope log κ up to a transient that dies as κ^t, for every λ_r (no threshold)."""
+    k = kappa(ratio, gamma)
+    t = np.asarray(t, float)
+    return k**t * np.sqrt(delta0**2 + (e0 + delta0**2 * (1 - k**t)) ** 2)
+
+
+def perturbed_moments(ratio, m, delta0, e0, *, generations):
+    """Finite samples from a perturbed start, γ = 0, ``Weighted`` with m synthetic points, real set standardised to
+    μ̂ = 0, v̂ = 1 (the weighted MLE sees the real set only through (μ̂, v̂), so (μ_t − μ̂)/√v̂ and v_t/v̂ follow
+    this law whatever the real set): exact (d_t, a_t, b_t) = (E[δ_t], E[v_t], E[δ_t²]) from δ₀, v₀ = 1 + e₀, by the
+    recursion of the module docstring (the lab's derivation):
+        d_{t+1} = κ d_t,   b_{t+1} = κ²(b_t + a_t/m),
+        a_{t+1} = [1 + λ_r a_t (m − 1)/m + λ_r(b_t + a_t/m)/(1 + λ_r)]/(1 + λ_r).
+    (a, b) is affine with matrix M = [[κ(1 − κ/m), κ(1 − κ)], [κ²/m, κ²]], whose eigenvalues are exactly κ and
+    κ²(1 − 1/m) (det(M − κI) = −κ²/m·(κ² − κ) − κ³(1 − κ)/m = 0): the expected deviation from the fixed point
+    (0, ``finite_variance_fixed_point``) contracts at exactly κ for every m, as in the infinite-sample limit.
+    Returns three (generations + 1,) arrays d, a, b."""
+    k = kappa(ratio)
+    d, a, b = (np.empty(generations + 1) for _ in range(3))
+    d[0], a[0], b[0] = delta0, 1.0 + e0, delta0**2
+    for t in range(generations):
+        d[t + 1] = k * d[t]
+        b[t + 1] = k**2 * (b[t] + a[t] / m)
+        a[t + 1] = (1.0 + ratio * a[t] * (m - 1) / m + ratio * (b[t] + a[t] / m) / (1 + ratio)) / (1 + ratio)
+    return d, a, b
