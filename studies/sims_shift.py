@@ -26,7 +26,10 @@ Protocol (one cell per seed, ``run_seed``): split as ``sims_digits`` (the classi
 trained on); skewed training set (``lab.sims.data.skewed``) of n_train rows with proportions ∝ (skew for classes
 0–4, 1 for 5–9); base (``fit_base``), pool (``synthesize``), selection, auxiliary (``fit_auxiliary``), guided samples
 for every ω from common noises (``guided_sample``); ``evaluate_digits`` against the held-out digits with the target.
-Keys: fold_in(key(seed), i), i = 0 skewed subset, 1 base, 2 pool, 3 selection, 4 auxiliary, 5 guided samples.
+Control: plain SIMS, an auxiliary fine-tuned (same budget) on as many pool rows drawn without regard to class, guided
+with the same noises: it separates the selection's effect from guidance's generic one.
+Keys: fold_in(key(seed), i), i = 0 skewed subset, 1 base, 2 pool, 3 selection (fold_in(·, 1): the control's rows),
+4 auxiliary (fold_in(·, 1): the control's), 5 guided samples.
 
 Verdict rule (the lab's choice): supported when the seed-mean TV to the target at the best ω > 0 is below the base's
 (ω = 0) by more than 3 standard errors of the paired difference over seeds (with one seed: by more than 0.02), and
@@ -74,7 +77,7 @@ class Config:
 
 
 PRESETS = {
-    "cpu-quick": Config(base_steps=2000, n_pool=1200, n_synthetic=500, aux_steps=200, omegas=(0.0, 0.5, 1.0, 2.0),
+    "cpu-quick": Config(base_steps=3000, n_pool=1200, n_synthetic=500, aux_steps=200, omegas=(0.0, 0.5, 1.0, 2.0, 4.0),
                         n_samples=600, seeds=(0, 1)),
     "cpu-full": Config(base_steps=8000, n_pool=4000, n_synthetic=1500, aux_steps=600,
                        omegas=(0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0), n_samples=1400, seeds=(0, 1, 2)),
@@ -134,6 +137,7 @@ def run_seed(seed: int, skew: float, n_train: int, width: int, depth: int, base_
              omegas: list, n_samples: int, sampler_steps: int, held_out: float) -> dict:
     """One distribution-shift run (module docstring). Returns {record, train_hist (classifier's histogram of the skewed
     set), pool_hist (b̂), q, counts, metrics {str(ω): fd, precision, recall, tv_hist, tv_target, hist, clipped},
+    control (the same for plain SIMS: an auxiliary fine-tuned on as many pool rows drawn without regard to class),
     images {str(ω): (30, 8, 8)}, wall_s}."""
     import jax
 
@@ -157,23 +161,29 @@ def run_seed(seed: int, skew: float, n_train: int, width: int, depth: int, base_
     b_hat = evaluate.class_histogram(pool_labels)
     q = selection_weights(b_hat, target)
     counts = selection_counts(q, np.bincount(pool_labels, minlength=CLASSES), n_synthetic)
-    chosen, _ = data.skewed(pool, pool_labels, counts / counts.sum(), int(counts.sum()), k[3])
+    m = int(counts.sum())
+    chosen, _ = data.skewed(pool, pool_labels, counts / m, m, k[3])
     aux = fit_auxiliary(k[4], base, chosen, scfg.aux)
-    metrics, images = {}, {}
+    # control: plain SIMS, the auxiliary fine-tuned on m pool rows taken without regard to class
+    plain = pool[np.asarray(jax.random.permutation(jax.random.fold_in(k[3], 1), n_pool))[:m]]
+    aux_plain = fit_auxiliary(jax.random.fold_in(k[4], 1), base, plain, scfg.aux)
+    metrics, control, images = {}, {}, {}
     for w in scfg.omegas:
-        s = np.asarray(guided_sample(base, aux, k[5], n_samples, w, scfg.sampler))
-        ev = evaluate.evaluate_digits(s, d.x[held], classifier=clf, target=target)
-        metrics[str(w)] = {"fd": ev["fd"], "precision": ev["precision"], "recall": ev["recall"],
-                           "tv_hist": ev["tv_hist"], "tv_target": ev["tv_target"],
-                           "hist": np.asarray(ev["hist"]).tolist(), "clipped": ev["clipped"]}
-        images[str(w)] = np.clip(s[:30], -1, 1).reshape(-1, 8, 8)
+        for store, a in ((metrics, aux), (control, aux_plain)):
+            s = np.asarray(guided_sample(base, a, k[5], n_samples, w, scfg.sampler))
+            ev = evaluate.evaluate_digits(s, d.x[held], classifier=clf, target=target)
+            store[str(w)] = {"fd": ev["fd"], "precision": ev["precision"], "recall": ev["recall"],
+                             "tv_hist": ev["tv_hist"], "tv_target": ev["tv_target"],
+                             "hist": np.asarray(ev["hist"]).tolist(), "clipped": ev["clipped"]}
+            if store is metrics:
+                images[str(w)] = np.clip(s[:30], -1, 1).reshape(-1, 8, 8)
     record = {**scfg.record(), "key": key_data(key), "skew": skew, "n_train": n_train, "train_proportions":
               proportions(skew).tolist(), "target": target.tolist(), "n_pool": n_pool, "held_out": held_out,
               "classifier_key": base_study.CLASSIFIER_KEY, "classifier_accuracy": clf.accuracy,
               "n_held_out": int(held.size), "selection": "q ∝ b̂²/t (lab's derivation, module docstring)"}
     return {"record": record, "train_hist": evaluate.class_histogram(clf.predict(x_train)).tolist(),
             "train_labels_hist": evaluate.class_histogram(y_train).tolist(), "pool_hist": b_hat.tolist(),
-            "q": q.tolist(), "counts": counts.tolist(), "metrics": metrics, "images": images,
+            "q": q.tolist(), "counts": counts.tolist(), "metrics": metrics, "control": control, "images": images,
             "wall_s": time.perf_counter() - t0}
 
 
@@ -188,9 +198,9 @@ def cells(cfg: Config):
     return [Cell(f"seed_{s}", run_seed, dict(kw, seed=int(s))) for s in cfg.seeds]
 
 
-def table(results: dict, cfg: Config, metric: str) -> np.ndarray:
-    """(seed, ω) array of one metric."""
-    return np.array([[results[f"seed_{s}"]["metrics"][str(float(w))][metric] for w in cfg.omegas] for s in cfg.seeds])
+def table(results: dict, cfg: Config, metric: str, part: str = "metrics") -> np.ndarray:
+    """(seed, ω) array of one metric of the selected-auxiliary runs (part = "metrics") or the control ("control")."""
+    return np.array([[results[f"seed_{s}"][part][str(float(w))][metric] for w in cfg.omegas] for s in cfg.seeds])
 
 
 def predicted_tv(results: dict, cfg: Config, omegas) -> np.ndarray:
@@ -210,9 +220,12 @@ def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
     gain = tv[:, i0] - tv[:, ib]
     se = gain.std(ddof=1) / np.sqrt(gain.size) if gain.size > 1 else 0.0
     ok = bool(gain.mean() > (3 * se if gain.size > 1 else 0.02))
+    tvc = table(results, cfg, "tv_target", "control")
+    i1 = list(cfg.omegas).index(1.0) if 1.0 in cfg.omegas else None
+    at1 = "" if i1 is None else f" (idealised: 0 at ω = 1; measured there {tv[:, i1].mean():.3f})"
     return ok, (f"TV to the uniform target {tv[:, i0].mean():.3f} at ω = 0 → {tv[:, ib].mean():.3f} at ω = "
-                f"{cfg.omegas[ib]:g} (paired gain {gain.mean():.3f} ± {se:.3f} s.e., {gain.size} seeds); FD "
-                f"{fd[:, i0].mean():.2f} → {fd[:, ib].mean():.2f}")
+                f"{cfg.omegas[ib]:g} (paired gain {gain.mean():.3f} ± {se:.3f} s.e., {gain.size} seeds; plain SIMS "
+                f"{tvc[:, ib].mean():.3f}){at1}; FD {fd[:, i0].mean():.2f} → {fd[:, ib].mean():.2f}")
 
 
 def plot(results: dict, cfg: Config):
@@ -228,17 +241,16 @@ def plot(results: dict, cfg: Config):
     gs = fig.add_gridspec(2, 3, height_ratios=[1, 1], hspace=0.38, wspace=0.25)
 
     ax = fig.add_subplot(gs[0, 0:2])
-    cols = ["k", "C7", "C0"] + [plt.get_cmap("autumn")(i / max(1, len(om) - 2)) for i in range(len(om) - 1)]
-    bars = [("target (uniform)", t), ("skewed training set (classifier)", np.array(first["train_hist"])),
+    bars = [("skewed training set (classifier)", np.array(first["train_hist"])),
             ("pool b̂ of the base (classifier)", np.array(first["pool_hist"]))]
     bars += [(f"SIMS ω = {w:g}" if w > 0 else "base samples (ω = 0)",
               np.mean([results[f"seed_{s}"]["metrics"][str(w)]["hist"] for s in cfg.seeds], 0))
              for w in cfg.omegas]
-    cols = ["k", "0.6", "C0"] + ["C2"] + [plt.get_cmap("autumn")(i / max(1, len(om) - 2)) for i in range(len(om) - 1)]
+    cols = ["0.6", "C0", "C2"] + [plt.get_cmap("plasma")(0.25 + 0.55 * i / max(1, len(om) - 2)) for i in range(len(om) - 1)]
     width = 0.85 / len(bars)
     for j, (lab, h) in enumerate(bars):
-        ax.bar(np.arange(CLASSES) + (j - len(bars) / 2 + 0.5) * width, h, width, label=lab, color=cols[j],
-               alpha=0.35 if j == 0 else 0.9)
+        ax.bar(np.arange(CLASSES) + (j - len(bars) / 2 + 0.5) * width, h, width, label=lab, color=cols[j])
+    ax.axhline(0.1, color="k", ls="--", lw=1.2, label="target (uniform, 0.1)")
     ax.set(xticks=range(CLASSES), xlabel="digit class (classifier's label)", ylabel="share of samples",
            title=f"(a) class histograms (mean over {len(cfg.seeds)} seeds; training set and pool of seed "
                  f"{cfg.seeds[0]}); classes 0–4 over-represented ×{cfg.skew:g} in training")
@@ -252,10 +264,12 @@ def plot(results: dict, cfg: Config):
 
     ax = fig.add_subplot(gs[1, 0])
     tv = table(results, cfg, "tv_target")
-    _curve(ax, om, tv, "SIMS, measured (mean, min–max, seeds)", "C3")
+    _curve(ax, om, tv, "SIMS, class-selected auxiliary (mean, min–max)", "C3")
+    _curve(ax, om, table(results, cfg, "tv_target", "control"), "control: plain SIMS (unselected auxiliary)", "0.45",
+           show_seeds=False)
     fine = np.linspace(0, om.max(), 60)
     pt = predicted_tv(results, cfg, fine)
-    ax.plot(fine, pt.mean(0), "k--", lw=1.2, label="idealised w(ω) ∝ b̂^{1−ω} t^ω")
+    ax.plot(fine, pt.mean(0), "k--", lw=1.2, label="idealised: w(ω) ∝ b̂^(1−ω) · t^ω")
     tv_train = np.mean([0.5 * np.abs(np.array(results[f"seed_{s}"]["train_hist"]) - t).sum() for s in cfg.seeds])
     ax.axhline(tv_train, color="0.5", ls=":", label=f"skewed training set: {tv_train:.3f}")
     ax.set(xlabel="guidance ω", ylabel="TV(class histogram, uniform target)", ylim=(0, None),
@@ -264,10 +278,11 @@ def plot(results: dict, cfg: Config):
 
     ax = fig.add_subplot(gs[1, 1])
     fd = table(results, cfg, "fd")
-    _curve(ax, om, fd, "SIMS (mean, min–max, seeds)", "C0")
+    _curve(ax, om, fd, "SIMS, class-selected auxiliary", "C0")
+    _curve(ax, om, table(results, cfg, "fd", "control"), "control: plain SIMS", "0.45", show_seeds=False)
     ax.axhline(fd[:, 0].mean(), color="k", ls="--", lw=1.2, label=f"base (ω = 0): {fd[:, 0].mean():.2f}")
     ax.set(xlabel="guidance ω", ylabel="FD to held-out digits (classifier features)",
-           title="(d) quality cost: Fréchet distance vs ω")
+           title="(d) FD vs ω (the held-out digits are class-balanced,\nso FD counts class balance as well as quality)")
     ax.legend(fontsize=8)
 
     ax = fig.add_subplot(gs[1, 2])

@@ -88,6 +88,9 @@ def test_shift_cell_selects_and_records(shift_run):
     assert np.allclose(r["train_labels_hist"], [0.15] * 5 + [0.05] * 5)
     for m in r["metrics"].values():
         assert 0 <= m["tv_target"] <= 1 and np.isfinite(m["fd"])
+    # ω = 0 ignores the auxiliary model, and both arms share the guided noises: identical base samples and metrics
+    assert r["control"]["0.0"] == r["metrics"]["0.0"]
+    assert set(r["control"]) == set(r["metrics"])
 
 
 @pytest.mark.parametrize("module", [SD, SS])
