@@ -52,7 +52,7 @@ def test_loop_is_deterministic(loops):
 
 
 def test_loop_verdict_on_hand_made_results():
-    """W₂ rising by 0.31 ± 0.006 over seeds is MAD; a flat Augment + SIMS loop is not: the claim is supported."""
+    """W₂ rising by 0.30 ± 0.006 over 3 seeds is MAD (> 6.96 s.e.); a flat Augment + SIMS loop is not."""
     cfg = replace(sims_loop.QUICK, generations=1, seeds=(0, 1, 2))
 
     def res(rise):
@@ -96,15 +96,17 @@ def test_run_share_records_every_omega():
 def test_pollution_improvement_on_hand_made_results():
     """gain = W₂(base) − W₂(SIMS at ω*), ω* the positive ω with the lowest mean; verdict needs gains below 0.6."""
     cfg = replace(sims_pollution.QUICK, shares=(0.0, 0.6), seeds=(0, 1), omegas=(0.0, 0.5, 1.0), fixed_omega=0.5)
-    w2 = {(0.0, 0): (0.5, 0.45, 0.40), (0.0, 1): (0.6, 0.55, 0.48), (0.6, 0): (0.5, 0.6, 0.7), (0.6, 1): (0.5, 0.6, 0.7)}
-    results = {f"rho{r:g}-s{s}": {"metrics": {str(w): {"w2": v[i]} for i, w in enumerate(cfg.omegas)}}
+    w2 = {(0.0, 0): (0.5, 0.45, 0.40), (0.0, 1): (0.6, 0.55, 0.499), (0.6, 0): (0.5, 0.6, 0.7), (0.6, 1): (0.5, 0.6, 0.7)}
+    results = {f"rho{r:g}-s{s}": {"metrics": {str(w): {"w2": v[i], "nll": 1.0} for i, w in enumerate(cfg.omegas)}}
                for (r, s), v in w2.items()}
     imp = sims_pollution.improvement(results, cfg)
     assert imp[0.0]["omega_star"] == 1.0 and imp[0.6]["omega_star"] == 0.5
-    assert imp[0.0]["gain_best"] == pytest.approx((0.11, 0.01))
+    assert imp[0.0]["gain_best"] == pytest.approx((0.1005, 0.0005))  # 0.1005 > t(0.99, 1) · 0.0005 = 0.0159
     assert imp[0.6]["gain_fixed"] == pytest.approx((-0.1, 0.0))
     ok, msg = sims_pollution.verdict(results, cfg)
-    assert ok and "largest share where SIMS still improves: ρ = 0" in msg
+    assert ok and "largest share where SIMS improves W₂: ρ = 0" in msg
+    results["rho0-s1"]["metrics"]["1.0"]["w2"] = 0.48  # gains 0.10 and 0.12: s.e. 0.01, 0.11 < 31.8 s.e.
+    assert not sims_pollution.verdict(results, cfg)[0]
 
 
 @pytest.mark.parametrize("module", [sims_loop, sims_pollution])
