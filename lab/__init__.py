@@ -53,3 +53,8 @@ from lab import diffusion  # noqa: E402
 from lab.models import ScoreNetDiffusion  # noqa: E402
 
 __all__ += ["ScoreNetDiffusion", "diffusion"]
+
+# SIMS: EDM diffusion, negative guidance, digits and 2-D worlds (issue 6); ``lab.sims.*``.
+from lab import sims  # noqa: E402
+
+__all__ += ["sims"]

@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser("reproduce", help="run every study, then list the gallery")
     a.add_argument("--preset", default="quick")
     a.add_argument("--jobs", type=int, default=1)
+    g = sub.add_parser("sims", help="the SIMS suite (issue 6): every sims_* study at one preset, then their figures")
+    g.add_argument("--preset", default="cpu-quick", help="cpu-quick | cpu-full | gpu-full")
+    g.add_argument("--only", nargs="+", default=None, metavar="NAME", help="a subset of the sims_* studies")
+    g.add_argument("--jobs", type=int, default=1)
     s = sub.add_parser("simulate", help="a Gaussian loop in one command: per-generation averages over replicates")
     s.add_argument("--regime", default="replace", choices=["replace", "accumulate", "subsample", "augment", "fresh"])
     s.add_argument("--n", type=int, default=100, help="real samples at generation 0")
@@ -71,6 +75,30 @@ def _cmd_reproduce(args):
     from lab import study
 
     mods = [studies.load(n) for n in studies.names()]
+    for mod in mods:
+        study.preset_config(mod, args.preset)
+    for mod in mods:
+        print(study.run(mod, args.preset, jobs=_jobs(args.jobs)))
+
+
+def _cmd_sims(args):
+    import jax
+
+    import studies
+    from lab import study
+
+    if args.preset not in studies.SIMS_PRESETS:
+        raise ValueError(f"preset must be one of {list(studies.SIMS_PRESETS)}, got {args.preset!r}")
+    names = args.only if args.only is not None else list(studies.SIMS)
+    for name in names:
+        if name not in studies.SIMS:
+            raise ValueError(f"only must name sims studies {list(studies.SIMS)}, got {name!r}")
+    backend = jax.default_backend()
+    print(f"SIMS suite, preset {args.preset}, JAX backend {backend} ({len(jax.devices())} device(s))")
+    if args.preset.startswith("gpu") and backend == "cpu":
+        print("warning: gpu-full on a machine without a JAX GPU runs on the CPU (slow); see README for the CUDA "
+              "install", file=sys.stderr)
+    mods = [studies.load(n) for n in names]
     for mod in mods:
         study.preset_config(mod, args.preset)
     for mod in mods:
@@ -121,7 +149,8 @@ def _cmd_simulate(args):
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
-        {"studies": _cmd_studies, "run": _cmd_run, "reproduce": _cmd_reproduce, "simulate": _cmd_simulate}[
+        {"studies": _cmd_studies, "run": _cmd_run, "reproduce": _cmd_reproduce, "sims": _cmd_sims,
+         "simulate": _cmd_simulate}[
             args.command](args)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -20,7 +20,14 @@ REGISTRY = {
     "phase_transition": "studies.phase_transition",
     "real_share": "studies.real_share",
     "remedies_compared": "studies.remedies_compared",
+    "sims_toy": "studies.sims_toy",
+    "sims_digits": "studies.sims_digits",
+    "sims_shift": "studies.sims_shift",
 }
+
+# The SIMS suite (issue 6): ``python -m lab sims --preset P`` runs these at P; their PRESETS also hold quick/full.
+SIMS = ("sims_toy", "sims_digits", "sims_loop", "sims_pollution", "sims_shift")
+SIMS_PRESETS = ("cpu-quick", "cpu-full", "gpu-full")
 
 
 def names() -> list[str]:

@@ -59,7 +59,13 @@ class Config:
     seed: int = 0  # base seed
 
 
-PRESETS = {"quick": Config(), "full": Config(seeds=8, samples=4000, ot_samples=2000)}
+# The SIMS suite's presets (``python -m lab sims --preset …``); quick/full alias cpu-quick/cpu-full. gpu-full is the
+# same code with more data, a wider network, longer budgets and 16 seeds (never run here: no GPU was lent).
+PRESETS = {"cpu-quick": Config(), "cpu-full": Config(seeds=8, samples=4000, ot_samples=2000),
+           "gpu-full": Config(n=20_000, width=128, base_steps=2000, budget=2000, samples=20_000, ot_samples=4000,
+                              seeds=16)}
+PRESETS["quick"] = PRESETS["cpu-quick"]
+PRESETS["full"] = PRESETS["cpu-full"]
 
 
 def truth(modes: int, radius: float, mode_std: float):

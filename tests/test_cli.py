@@ -24,6 +24,7 @@ def test_studies_lists_every_study_with_claim():
     (("simulate", "--sampling-bias", "0"), "sampling_bias"), (("simulate", "--mean", "0,0", "--cov", "1,0,0,-1"), "cov"),
     (("simulate", "--mean", "0,0", "--cov", "1,0"), "cov"), (("simulate", "--replicates", "0"), "replicates"),
     (("simulate", "--n", "abc"), "n"), (("frobnicate",), "command"),
+    (("sims", "--preset", "huge"), "preset"), (("sims", "--only", "gaussian_collapse"), "only"),
 ])
 def test_bad_input_one_line_exit_2(args, word):
     out = cli(*args)
