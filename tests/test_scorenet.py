@@ -50,8 +50,9 @@ def gauss_data():
 
 def test_trained_score_approaches_the_closed_form(gauss_data):
     """Relative σ_t-weighted score error (``_relative_score_error``) below 0.1 after 2000 steps, and decreasing with
-    training (2000 steps beat 200). Measured on these data (width 64, batch 256, lr 1e-2): 1.87 untrained, 0.20 at 200
-    steps, 0.031 at 2000, 0.022 at 8000. Reference: the plug-in score of N(sample mean, sample variance) of the same
+    training (2000 steps beat 200). Measured on these data (width 64, batch 256, lr 1e-2, default time law
+    "likelihood"): 0.21 at 200 steps, 0.034 at 2000, 0.024 at 8000 ("log_uniform": 1.87 untrained, 0.20, 0.031,
+    0.022). Reference: the plug-in score of N(sample mean, sample variance) of the same
     4096 points, the statistical floor of a correctly specified parametric fit, has error 0.012. The bound 0.1 is 3×
     the measurement; a wrong σ_t in s_θ = −ε̂/σ_t or a broken time law gives errors of order one."""
     x, w = gauss_data, jnp.ones(gauss_data.shape[0])
@@ -214,3 +215,28 @@ def test_rejects_bad_configuration():
                    {"width": 8, "t_min": 1.0, "t_max": 0.5}):
         with pytest.raises(ValueError):
             lab.ScoreNetDiffusion(**kwargs)
+
+
+@pytest.mark.parametrize("law", ["likelihood", "log_uniform"])
+def test_training_time_law_is_the_documented_density(law):
+    """``training_times`` is the inverse CDF of q: it maps u = 0, 1 to t_min, T, and its derivative is 1/q(t) with
+    q(t) = β/(Z σ_t²), Z = log(e^{βT} − 1) − log(e^{β t_min} − 1) ("likelihood") or q(t) = 1/(t log(T/t_min))
+    ("log_uniform"); checked in float64 by automatic differentiation at 9 interior points."""
+    model = lab.ScoreNetDiffusion(4, beta=2.0, t_min=1e-3, t_max=5.0, time_law=law)
+    proc = model.process
+    ends = model.training_times(jnp.array([0.0, 1.0]))
+    np.testing.assert_allclose(ends, [proc.t_min, proc.t_max], rtol=1e-9)
+    u = jnp.linspace(0.1, 0.9, 9)
+    t = model.training_times(u)
+    dt_du = jax.vmap(jax.grad(model.training_times))(u)
+    if law == "likelihood":
+        Z = np.log(np.expm1(proc.beta * proc.t_max)) - np.log(np.expm1(proc.beta * proc.t_min))
+        q = proc.beta / (Z * proc.sigma2(t))
+    else:
+        q = 1.0 / (t * np.log(proc.t_max / proc.t_min))
+    np.testing.assert_allclose(1.0 / dt_du, q, rtol=1e-9)
+
+
+def test_bad_time_law_names_the_parameter():
+    with pytest.raises(ValueError, match="time_law"):
+        lab.ScoreNetDiffusion(4, time_law="uniform")
