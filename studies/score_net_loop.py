@@ -57,7 +57,8 @@ CLAIM = "Score-network diffusion in the loop: Replace drifts from the truth, Aug
 REGIMES = ("Replace", "Augment", "Fresh")
 COLORS = {"Replace": "C3", "Augment": "C1", "Fresh": "C2"}
 MIX1 = dict(weights=[0.4, 0.6], means=[[-2.0], [1.5]], covs=[[[0.25]], [[0.5]]])
-MIX2 = dict(weights=[0.5, 0.3, 0.2], means=[[-1.5, -1.0], [1.5, -1.0], [0.0, 1.5]], covs=[(0.3 * np.eye(2)).tolist()] * 3)
+MIX2 = dict(weights=[0.5, 0.3, 0.2], means=[[-1.5, -1.0], [1.5, -1.0], [0.0, 1.5]],
+            covs=[(0.3 * np.eye(2)).tolist()] * 3)
 LO, HI = -6.0, 6.0  # 1-D quadrature interval
 
 
@@ -88,8 +89,8 @@ PRESETS = {"quick": Config(),
 
 @dataclass(frozen=True)
 class GridTV(Metric):
-    """TV(truth, model) = ½ ∫ |p* − q| for 1-D laws, by the midpoint rule on ``points`` cells of [lo, hi], both densities
-    exact (``truth.log_prob``, ``model.log_prob``). Mass outside the interval: the truth's is ignored (below 1e-9 for
+    """TV(truth, model) = ½ ∫ |p* − q| for 1-D laws, by the midpoint rule on ``points`` cells of [lo, hi], both
+    densities exact (``truth.log_prob``, ``model.log_prob``). Mass outside the interval: the truth's is ignored (below 1e-9 for
     the truths here) and the model's, 1 − ∫_{lo}^{hi} q, is added as ½·max(0, ·) (there p* ≈ 0, so |p* − q| = q).
     Deterministic (no Monte Carlo); quadrature error of order h² for smooth densities."""
 
@@ -271,8 +272,8 @@ def plot(results: dict, cfg: Config):
                     ax.plot(x, res["density_mean"][j], color=shades[j], lw=1.5, label=f"t = {g}")
                     ax.plot(x, res["density_r0"][j], color=shades[j], lw=0.8, ls=":")
                 ax.set(xlim=(-4.5, 4.5), ylim=(0, 0.62), xlabel="x", ylabel="density")
-                ax.legend(fontsize=7, loc="upper center", ncol=2, title="solid: mean over replicates; dotted: replicate 0",
-                          title_fontsize=7)
+                ax.legend(fontsize=7, loc="upper center", ncol=2, title_fontsize=7,
+                          title="solid: mean over replicates; dotted: replicate 0")
             else:
                 g1 = np.linspace(-3.5, 3.5, 120)
                 X, Y = np.meshgrid(g1, g1)
