@@ -90,9 +90,9 @@ PRESETS = {"quick": Config(),
 @dataclass(frozen=True)
 class GridTV(Metric):
     """TV(truth, model) = ½ ∫ |p* − q| for 1-D laws, by the midpoint rule on ``points`` cells of [lo, hi], both
-    densities exact (``truth.log_prob``, ``model.log_prob``). Mass outside the interval: the truth's is ignored (below 1e-9 for
-    the truths here) and the model's, 1 − ∫_{lo}^{hi} q, is added as ½·max(0, ·) (there p* ≈ 0, so |p* − q| = q).
-    Deterministic (no Monte Carlo); quadrature error of order h² for smooth densities."""
+    densities exact (``truth.log_prob``, ``model.log_prob``). Mass outside the interval: the truth's is ignored (below
+    1e-9 for the truths here) and the model's, 1 − ∫_{lo}^{hi} q, is added as ½·max(0, ·) (there p* ≈ 0, so
+    |p* − q| = q). Deterministic (no Monte Carlo); quadrature error of order h² for smooth densities."""
 
     lo: float = LO
     hi: float = HI
