@@ -26,7 +26,9 @@ import lab
 
 N, WIDTH, STEPS, BATCH, LR, SAMPLES, SAMPLE_STEPS, REPLICATES = 512, 64, 1000, 256, 1e-2, 1024, 50, 32
 TRUTH = lab.GaussianMixture([0.4, 0.6], [[-2.0], [1.5]], [[[0.25]], [[0.5]]])
-MODEL = lab.ScoreNetDiffusion(WIDTH, steps=STEPS, lr=LR, batch=BATCH, sampler="ode", sample_steps=SAMPLE_STEPS)
+# time_law="log_uniform": the PyTorch side below draws t log-uniform, so the lab side must too (like for like).
+MODEL = lab.ScoreNetDiffusion(WIDTH, steps=STEPS, lr=LR, batch=BATCH, sampler="ode", sample_steps=SAMPLE_STEPS,
+                              time_law="log_uniform")
 BETA, T_MIN, T_MAX = MODEL.beta, MODEL.t_min, MODEL.t_max
 
 

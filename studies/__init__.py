@@ -19,6 +19,7 @@ REGISTRY = {
     "verification": "studies.verification",
     "phase_transition": "studies.phase_transition",
     "real_share": "studies.real_share",
+    "score_net_loop": "studies.score_net_loop",
     "remedies_compared": "studies.remedies_compared",
     "sims_toy": "studies.sims_toy",
     "sims_digits": "studies.sims_digits",

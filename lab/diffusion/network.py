@@ -5,7 +5,7 @@ Time enters through the features (α_t, σ_t) ∈ (0, 1)², which are the coeffi
 SiLU (x·sigmoid(x); Elfwing et al. 2018) is smooth, so the probability-flow ODE and its Jacobian trace are too.
 
 Denoising score matching (Vincent 2011) with weighting λ(t) = σ_t² (t drawn by the caller; ``ScoreNetDiffusion``
-draws it log-uniform on [t_min, T]):
+draws it from its ``time_law``: "likelihood", density ∝ β/σ_t² (default), or "log_uniform" on [t_min, T]):
     L(θ) = E_{t, x_0, ε} σ_t² ‖s_θ(α_t x_0 + σ_t ε, t) + ε/σ_t‖² = E ‖ε̂_θ(x_t, t) − ε‖²,
 the noise-prediction loss of DDPM (Ho et al. 2020). Its minimiser is ε̂* = −σ_t ∇ log p_t, and
 L(θ) − L(θ*) = E_{t, x_t ~ p_t} ‖ε̂_θ − ε̂*‖² (the excess loss is the σ_t²-weighted score error).
