@@ -23,6 +23,8 @@ REGISTRY = {
     "remedies_compared": "studies.remedies_compared",
     "sims_toy": "studies.sims_toy",
     "sims_digits": "studies.sims_digits",
+    "sims_loop": "studies.sims_loop",
+    "sims_pollution": "studies.sims_pollution",
     "sims_shift": "studies.sims_shift",
 }
 

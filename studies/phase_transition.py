@@ -7,8 +7,10 @@ generations i = 2…5, against m on a log grid that includes m = 0.
 
 Claim tested: Fu et al. (F1) find that as synthetic data grows the distance first RISES, then FALLS (a threshold beyond
 which more synthetic data helps). The lab's findings: (a) the Gaussian family has the opposite shape — E[TV] FALLS then
-RISES in m, optimum m*(i) = ``mixed.argmin_m`` of the exact mean recursion, and the RIGOROUS mean-part bound
-``tv_mean_bound`` has the same shape; (b) a KDE whose bandwidth SHRINKS with the sample size N = n + m (the oracle rule
+RISES in m, and the RIGOROUS bound on the whole E[TV] (``lab.theory.mixed_cov.tv_bound``: the mean part
+``mixed.tv_mean_bound`` plus a covariance part from exact second moments) has the same shape, optimum m*(i) marked;
+(c) the one-hidden-layer score network (``lab.ScoreNetDiffusion``; measured only, no bound) behaves like the Gaussian
+family; (b) a KDE whose bandwidth SHRINKS with the sample size N = n + m (the oracle rule
 h = σ·N^{−1/5} with the truth's σ = 1, ``lab.KDE("scott", scale=1.0)``) RISES then FALLS, as F1 says: as m → ∞ the
 bandwidth vanishes, the fit copies generation i − 1, and E[TV] returns to its m = 0 value; in between every generation
 adds a smoothing h². The lab's rigorous sandwich TV(E p_i, p*) ≤ E[TV] ≤ B_i (``kde_mixed.tv_bounds``; exact mean and
@@ -19,7 +21,7 @@ minimum is interior and 3 SE below both ends, and the KDE sandwich holds within 
 Why the oracle rule and not Scott's: the bound needs a bandwidth that does not depend on the data (Scott's h = σ̂
 N^{−1/5} is random and correlated with the points); the oracle rule has Scott's N^{−1/5} schedule, so it shows the same
 shape (measured separately, Scott's rule, n = 20, 300 replicates, i = 5: 0.133 at m = 0, 0.155 at m = 80). Scott's rule
-is panel (c) in the full preset only (``scott_replicates``); the quick preset leaves it out to stay near the time
+is panel (d) in the full preset only (``scott_replicates``); the quick preset leaves it out to stay near the time
 budget. A FIXED h (``lab.KDE(0.5)``, the same for every m; measured separately, 300 replicates, SE ≤ 0.003) is not F1's
 shape either: at i = 5, E[TV] = 0.126, 0.124, 0.141, 0.181, 0.212 at m = 0, 10, 40, 160, 640 (bound B_5 = 0.163, 0.157,
 0.173, 0.206, 0.226): a shallow dip near m ≈ n/2, then a rise towards the i-fold smoothed law p* ⋆ φ_{√(i+1) h} — no
@@ -35,7 +37,11 @@ the two ends. Bound B_5 = 0.158 … 0.172 … 0.160; B_i / E[TV] = 1.20–1.33 o
 peak on the grid: 160 (i = 2), 640 (i = 3, 4, 5, with 160–640 a plateau) — the theory's threshold sits at the left edge
 of the simulated plateau. Wall time of the quick preset on the shared 2 cores: 108 s under load ≈ 9 and 205 s under
 load ≈ 15 (42–47 s of CPU); on an idle machine it should fit the 90 s budget (an estimate from the CPU time, not
-measured). The score-network family is not shown (another panel).
+measured). Panel (a)'s bound is ``mixed_cov.tv_bound`` (mean + covariance parts; 2–2.7× the simulation), its optimum
+m*(i) = 32, 41, 51, 60. Panel (c), the score network (8 replicates, the cell function of ``studies.score_net_loop``):
+TV ≈ 0.16–0.20 for m ≤ 160 (dips by ≈ 2 SE near m = 20–40), then RISES at m = 640 (i = 5: 0.40, +7.3 SE over m = 0):
+fall(slightly)-then-rise like the Gaussian family, not F1's rise-then-fall; no bound is drawn for it. The score-net
+cells add ≈ 40 s of CPU to the quick preset (2 min 24 s wall at load 6 with the Gaussian and KDE cells cached).
 """
 from __future__ import annotations
 
@@ -45,7 +51,8 @@ import numpy as np
 
 NAME = "phase_transition"
 CLAIM = ("TV vs synthetic amount m (n fresh real + m synthetic): F1 says rise-then-fall; the lab finds fall-then-rise "
-         "for the Gaussian family, rise-then-fall for a KDE with h ∝ N^(-1/5) (threshold from the lab's bound)")
+         "for the Gaussian family and the score network, rise-then-fall for a KDE with h ∝ N^(-1/5) (threshold from the "
+         "lab's bound)")
 
 
 @dataclass(frozen=True)
@@ -56,18 +63,23 @@ class Config:
     generations: tuple = (2, 3, 4, 5)  # generations i shown; each run goes up to max(generations)
     gauss_replicates: int = 4000  # replicates per m, Gaussian family (exact TV is cheap)
     kde_replicates: int = 300  # replicates per m, oracle-rule KDE (the one with the bound)
-    scott_replicates: int = 0  # replicates per m, Scott-rule KDE (simulation only, panel (c)); 0 = not run
+    scott_replicates: int = 0  # replicates per m, Scott-rule KDE (simulation only, panel (d)); 0 = not run
     kde_bandwidth: str = "scott"  # rule of both KDE panels: h = σ·N^{−1/5}
     kde_scale: float = 1.0  # σ of the oracle rule: the truth's σ (h_0 = n^{−1/5}, h_i = (n + m)^{−1/5})
     tv_nodes: int = 256  # quadrature nodes on [−tv_range, tv_range] for the KDE's TV (GridTV)
     tv_range: float = 7.0  # half-width of the TV grid; the truth's mass outside is 2.6e−12 (GridTV's error bound)
     ddof: int = 1  # Gaussian refit: unbiased variance (the theory curves use the same ddof)
+    net_ms: tuple = (0, 10, 20, 40, 80, 160, 640)  # synthetic amounts m, score network (panel (c))
+    net_replicates: int = 8  # replicates per m, score network (one-hidden-layer, lab.ScoreNetDiffusion)
+    net_width: int = 64  # hidden units of the score network
+    net_steps: int = 2000  # Adam steps per fit (the default budget of ScoreNetDiffusion)
     seed: int = 44  # base seed; each cell adds its index
 
 
 PRESETS = {"quick": Config(),
            "full": Config(ms=(0, 2, 5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560), gauss_replicates=20000,
-                          kde_replicates=2000, scott_replicates=1000, tv_nodes=1024)}
+                          kde_replicates=2000, scott_replicates=1000, tv_nodes=1024,
+                          net_ms=(0, 5, 10, 20, 40, 80, 160, 320, 640), net_replicates=32)}
 
 
 @dataclass(frozen=True)
@@ -130,11 +142,17 @@ def cells(cfg: Config):
     out += [Cell(f"kde-oracle-m{m}", kde_run, dict(n=cfg.n, m=m, generations=g, replicates=cfg.kde_replicates,
                                                     bandwidth=cfg.kde_bandwidth, scale=cfg.kde_scale,
                                                     seed=cfg.seed + 200, **tv)) for m in cfg.kde_ms]
+    # score network: the cell function of studies.score_net_loop (TV by quadrature from the exact ODE density)
+    from studies.score_net_loop import scorenet_tv_vs_m
+
+    out += [Cell(f"net-m{m}", scorenet_tv_vs_m, dict(n=cfg.n, m=m, generations=g, replicates=cfg.net_replicates,
+                                                      seed=cfg.seed + 300 + j, width=cfg.net_width,
+                                                      steps=cfg.net_steps)) for j, m in enumerate(cfg.net_ms)]
     return out
 
 
 def _curve(results, prefix, cfg, i):
-    ms = cfg.ms if prefix == "gauss" else cfg.kde_ms
+    ms = {"gauss": cfg.ms, "net": cfg.net_ms}.get(prefix, cfg.kde_ms)
     mean = np.array([results[f"{prefix}-m{m}"]["tv"]["mean"][i] for m in ms])
     se = np.array([results[f"{prefix}-m{m}"]["tv"]["se"][i] for m in ms])
     return mean, se
@@ -176,34 +194,40 @@ def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
         worst = max(worst, ((mean - np.array([t["bound"] for t in th])) / se).max(),
                     ((np.array([t["lower"] for t in th]) - mean) / se).max())
     ok = bool(rise_fall and fall_rise and worst < 5)
+    nm, ns = _curve(results, "net", cfg, i)
+    jn = int(np.argmin(nm))
+    net = (f"; score net (measured, no bound): min {nm[jn]:.3f} at m = {cfg.net_ms[jn]}, m = 0 {nm[0]:.3f}, "
+           f"m = {cfg.net_ms[-1]} {nm[-1]:.3f} ({(nm[-1] - nm[0]) / np.hypot(ns[-1], ns[0]):+.1f} SE vs m = 0)")
     return ok, (f"i = {i}: oracle KDE {'rises then falls' if rise_fall else 'does NOT rise then fall'} "
                 f"(peak {k[j]:.3f} at m = {km_[j]}, {z_k[0]:.1f} and {z_k[1]:.1f} paired SE above m = 0 "
                 f"({k[0]:.3f}) and m = {km_[-1]} ({k[-1]:.3f})); "
                 f"Gaussian {'falls then rises' if fall_rise else 'is NOT U-shaped'}"
                 f" (min {g[jg]:.3f} at m = {cfg.ms[jg]}, {min(z_g):.1f} SE below both ends); KDE sandwich "
                 f"{'holds' if worst < 5 else 'FAILS'} at every (m, i) ("
-                + (f"closest {-worst:.1f} SE inside" if worst < 0 else f"largest excess {worst:.1f} SE") + ")")
+                + (f"closest {-worst:.1f} SE inside" if worst < 0 else f"largest excess {worst:.1f} SE") + ")" + net)
 
 
 def _gauss_panel(ax, results, cfg, xs, x0, mfine):
-    from lab.theory import mixed
+    from lab.theory import mixed, mixed_cov
 
     for k, i in enumerate(cfg.generations):
         c = f"C{k}"
         mean, se = _curve(results, "gauss", cfg, i)
         ax.errorbar(xs, mean, yerr=2 * se, fmt="o-", color=c, ms=4, capsize=2, label=f"i = {i}: simulated E[TV]")
-        b = [mixed.tv_mean_bound(n=cfg.n, m=int(m), i=i, ddof=cfg.ddof) for m in mfine]
+        b = [mixed_cov.tv_bound(n=cfg.n, m=int(m), i=i, ddof=cfg.ddof) for m in mfine]
         ax.plot(mfine, b, "--", color=c, lw=1.1)
-        ax.plot([x0], [mixed.tv_mean_bound(n=cfg.n, m=0, i=i, ddof=cfg.ddof)], "x", color=c, ms=6)  # bound at m = 0
-        ms_opt = mixed.argmin_m(n=cfg.n, i=i, ddof=cfg.ddof, m_max=int(max(cfg.ms)))
-        ax.axvline(ms_opt, color=c, ls=":", lw=1.2)
-        ax.plot([ms_opt], [mixed.tv_mean_bound(n=cfg.n, m=ms_opt, i=i, ddof=cfg.ddof)], "v", color=c, ms=8,
-                label=f"   m*({i}) = {ms_opt}")
-    ax.plot([], [], "k--", lw=1.1, label="bound on E[TV_mean] (tv_mean_bound)")
+        ax.plot(mfine, [mixed.tv_mean_bound(n=cfg.n, m=int(m), i=i, ddof=cfg.ddof) for m in mfine], ":", color=c,
+                lw=0.9)
+        ax.plot([x0], [mixed_cov.tv_bound(n=cfg.n, m=0, i=i, ddof=cfg.ddof)], "x", color=c, ms=6)  # bound at m = 0
+        ms_opt = mixed_cov.argmin_m_bound(n=cfg.n, i=i, ddof=cfg.ddof, m_max=int(max(cfg.ms)))
+        ax.plot([ms_opt], [mixed_cov.tv_bound(n=cfg.n, m=ms_opt, i=i, ddof=cfg.ddof)], "v", color=c, ms=8,
+                label=f"   m*({i}) = {ms_opt} (argmin of the bound)")
+    ax.plot([], [], "k--", lw=1.1, label="bound on E[TV] (mixed_cov.tv_bound)")
+    ax.plot([], [], "k:", lw=0.9, label="its mean part (mixed.tv_mean_bound)")
     ax.set(title=f"(a) Gaussian refit (ddof = {cfg.ddof}): exact 1-D TV, {cfg.gauss_replicates} replicates\n"
-                 "dashed: rigorous bound on the mean part only (full TV may exceed it)\n"
-                 "▼/dotted: optimum m*(i); ×: bound at m = 0")
-    ax.legend(fontsize=7.5, ncol=2, loc="upper center")
+                 "dashed: the lab's rigorous bound on E[TV] (mean + covariance parts)\n"
+                 "▼: optimum m*(i) of the bound; ×: bound at m = 0", yscale="log")
+    ax.legend(fontsize=7.5, ncol=2, loc="center")
 
 
 def _kde_oracle_panel(ax, results, cfg, xs, x0, mfine):
@@ -234,11 +258,24 @@ def _kde_oracle_panel(ax, results, cfg, xs, x0, mfine):
     ax.legend(fontsize=7, loc="lower center")
 
 
+def _net_panel(ax, results, cfg, xs):
+    for k, i in enumerate(cfg.generations):
+        mean, se = _curve(results, "net", cfg, i)
+        ax.errorbar(xs, mean, yerr=2 * se, fmt="o-", color=f"C{k}", ms=4, capsize=2, label=f"i = {i}")
+    g0 = np.array([results[f"net-m{m}"]["tv"]["mean"][0] for m in cfg.net_ms]).mean()
+    ax.axhline(g0, color="grey", ls="--", lw=1, label=f"generation 0 (mean over cells) {g0:.3f}")
+    ax.set(title=f"(c) score network (lab.ScoreNetDiffusion, width {cfg.net_width}, {cfg.net_steps} Adam steps), "
+                 f"{cfg.net_replicates} replicates\nTV by quadrature of the exact ODE density; no bound "
+                 "(F1's is not available; see studies/score_net_loop)")
+    ax.set_ylim(0.0, None)
+    ax.legend(fontsize=7.5, loc="upper left")
+
+
 def _kde_scott_panel(ax, results, cfg, xs):
     for k, i in enumerate(cfg.generations):
         mean, se = _curve(results, "kde", cfg, i)
         ax.errorbar(xs, mean, yerr=2 * se, fmt="o-", color=f"C{k}", ms=4, capsize=2, label=f"i = {i}")
-    ax.set(title=f"(c) KDE, Scott's rule h = σ̂·N^(-1/5) (data-driven), {cfg.scott_replicates} replicates\n"
+    ax.set(title=f"(d) KDE, Scott's rule h = σ̂·N^(-1/5) (data-driven), {cfg.scott_replicates} replicates\n"
                  "TV by quadrature; no theory curve (the bound needs a data-independent h)")
     ax.legend(fontsize=7.5, loc="upper left")
 
@@ -253,7 +290,7 @@ def plot(results: dict, cfg: Config):
     import matplotlib.pyplot as plt
 
     scott = cfg.scott_replicates > 0
-    fig, axes = plt.subplots(1, 3 if scott else 2, figsize=(21 if scott else 15.5, 6.6))
+    fig, axes = plt.subplots(1, 4 if scott else 3, figsize=(28 if scott else 22, 6.8))
     xs, x0 = _log_x(cfg.ms)
     _gauss_panel(axes[0], results, cfg, xs, x0,
                  np.unique(np.geomspace(np.ceil(x0), max(cfg.ms), 60).round()).astype(int))
@@ -261,7 +298,9 @@ def plot(results: dict, cfg: Config):
     _kde_oracle_panel(axes[1], results, cfg, xs, x0,
                       np.unique(np.geomspace(np.ceil(x0), max(cfg.kde_ms), 60).round()).astype(int))
     if scott:
-        _kde_scott_panel(axes[2], results, cfg, xs)
+        _kde_scott_panel(axes[3], results, cfg, xs)
+    xs, _ = _log_x(cfg.net_ms)
+    _net_panel(axes[2], results, cfg, xs)
     for ax in axes:
         ax.set(xscale="log", xlabel=f"synthetic points per generation m (n = {cfg.n} fresh real; leftmost: m = 0)",
                ylabel="E[TV(model_i, truth)]")
@@ -274,7 +313,7 @@ def plot(results: dict, cfg: Config):
                  "then RISES (optimum m*(i)); the KDE whose bandwidth shrinks with N RISES then FALLS\n"
                  "(threshold m†(i),"
                  f" located by the lab's bound).\n{why}\n"
-                 f"Lines = mean ± 2 SE; i = {cfg.generations[0]}…{cfg.generations[-1]}; score-net family not shown yet",
+                 f"Lines = mean ± 2 SE; i = {cfg.generations[0]}…{cfg.generations[-1]}",
                  fontsize=9.5)
     fig.tight_layout()
     return fig
