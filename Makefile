@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test test-slow figures bench clean
+.PHONY: install test test-slow figures bench bench-torch sims clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,17 @@ figures: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/engine.py
+	$(PY) benchmarks/families.py
+
+# The benchmarks against PyTorch (score network, SIMS training): installs the `bench` extra (CPU torch) first.
+bench-torch: $(STAMP)
+	$(PY) -m pip install -q -e '.[test,bench]'
+	$(PY) benchmarks/scorenet.py
+	$(PY) benchmarks/sims.py
+
+# The SIMS suite at the cpu-quick preset (the five sims_* figures).
+sims: $(STAMP)
+	$(PY) -m lab sims --preset cpu-quick
 
 clean:
 	rm -rf .cache
