@@ -135,9 +135,15 @@ class ScoreNetDiffusion:
         """Training times t (same shape as u) from uniforms u ∈ [0, 1) by the inverse CDF of the ``time_law``."""
         if self.time_law == "log_uniform":
             return self.t_min * (self.t_max / self.t_min) ** u
-        a = jnp.log(jnp.expm1(self.beta * self.t_min))  # log(e^{β t_min} − 1)
-        b = jnp.log(jnp.expm1(self.beta * self.t_max))  # log(e^{βT} − 1)
-        return jnp.log1p(jnp.exp(a + u * (b - a))) / self.beta
+        # log(e^{βt} − 1), and its inverse t = log(1 + e^z)/β, written so that neither overflows for large βT:
+        # for βt > 30, log(e^{βt} − 1) = βt + log1p(−e^{−βt}) and log(1 + e^z) = z + log1p(e^{−z}), both equal to
+        # βt and z to float32 precision (e^{−30} ≈ 1e−13). Below 30 the plain forms are used (bits unchanged there).
+        def log_expm1(bt):
+            return jnp.log(jnp.expm1(bt)) if bt < 30.0 else bt + np.log1p(-np.exp(-bt))
+
+        a, b = log_expm1(self.beta * self.t_min), log_expm1(self.beta * self.t_max)
+        z = a + u * (b - a)
+        return jnp.where(z < 30.0, jnp.log1p(jnp.exp(jnp.minimum(z, 30.0))), z) / self.beta
 
     def fit(self, x: jax.Array, w: jax.Array) -> ScoreNetParams:
         """Train s_θ on x: (N, d) with frequency weights w: (N,) (zero = empty slot)."""

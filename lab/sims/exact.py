@@ -35,7 +35,10 @@ def mixture_denoiser(mixture, dtype=jnp.float32) -> Callable:
         logits = log_pi - 0.5 * (quad + jnp.sum(jnp.log(v), axis=-1) + d * jnp.log(2 * jnp.pi))
         post = jnp.exp(logits - logsumexp(logits, axis=-1, keepdims=True))  # (n, k) p(j | x)
         shrunk = jnp.einsum("kde,nke->nkd", U, r * (lam / v))  # Σ_j (Σ_j + σ² I)⁻¹ (x − μ_j)
-        return jnp.einsum("nk,nkd->nd", post, mu[None] + shrunk)
+        out = jnp.einsum("nk,nkd->nd", post, mu[None] + shrunk)
+        # σ = 0: D*(x; 0) = x by definition; also when a component's covariance is singular (λ = 0 makes the
+        # formula 0/0 there), so the identity is returned outright rather than computed
+        return jnp.where(jnp.asarray(sigma, dtype) > 0, out, x)
 
     return D
 

@@ -38,15 +38,24 @@ from scipy.stats import norm
 from lab import _checks
 
 
+def _gamma(gamma) -> np.ndarray:
+    g = np.asarray(gamma, float)
+    if np.any(np.isnan(g)) or np.any(g < 0):
+        raise ValueError(f"gamma must be >= 0 (∞ allowed), got {gamma!r}")
+    return g
+
+
 def tau(gamma):
     """τ = γ/(1 + γ) (1 at γ = ∞), elementwise."""
-    g = np.asarray(gamma, float)
+    g = _gamma(gamma)
     return np.where(np.isinf(g), 1.0, g / (1 + np.where(np.isinf(g), 0.0, g)))
 
 
 def contraction(ratio, gamma, jacobian=0.0):
     """κ = λ_r/(1 + λ_r)·(1 − τ(1 − J)), eq. (1): the mean's contraction with a corrector of mean Jacobian J (0: ideal)."""
     lam = np.asarray(ratio, float)
+    if not np.all(np.isfinite(lam)) or np.any(lam < 0):
+        raise ValueError(f"ratio must be finite and >= 0, got {ratio!r}")
     return lam / (1 + lam) * (1 - tau(gamma) * (1 - np.asarray(jacobian, float)))
 
 

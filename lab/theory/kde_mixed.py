@@ -106,10 +106,19 @@ def _setting(n, m, i):
     _checks.integer("i", i, minimum=0)
 
 
+def _bandwidths(n, m, hs) -> np.ndarray:
+    """Validated (n, m) and bandwidths hs = (h_0, …, h_i): a non-empty 1-D array of finite positive numbers."""
+    _setting(n, m, 0)
+    hs = np.asarray(hs, float)
+    if hs.ndim != 1 or hs.size == 0 or not np.all(np.isfinite(hs)) or np.any(hs <= 0):
+        raise ValueError(f"hs must be a non-empty 1-D sequence of finite bandwidths > 0, got {hs!r}")
+    return hs
+
+
 def mean_mixture(*, n: int, m: int, hs) -> tuple[np.ndarray, np.ndarray]:
     """EXACT q_i = E p_i as a centred Gaussian mixture: (weights (i+1,), variances (i+1,)) for bandwidths
     hs = (h_0, …, h_i). Component k carries the last k + 1 bandwidths: q_i = Σ_k w_k φ_{√(1 + h_i² + … + h_{i−k}²)}."""
-    hs = np.asarray(hs, float)
+    hs = _bandwidths(n, m, hs)
     w, v = np.array([1.0]), np.array([1.0 + hs[0] ** 2])
     for h in hs[1:]:
         N = n + m
@@ -132,7 +141,7 @@ def pointwise_variance(x, *, n: int, m: int, hs, t2: float = 0.0) -> np.ndarray:
     """EXACT V_i(x; t²) = Var[(p_i ⋆ φ_t)(x)] at points x (P,), hs = (h_0, …, h_i); t2 = 0 gives Var p_i(x).
     The recursion (2) of the module docstring."""
     x = np.asarray(x, float)
-    hs = np.asarray(hs, float)
+    hs = _bandwidths(n, m, hs)
     one, var1 = np.array([1.0]), np.array([1.0])
     H2 = hs[-1] ** 2 + t2
     real = _q_sq_kernel(x, one, var1, H2) - _q(x, one, var1, H2) ** 2
@@ -172,6 +181,8 @@ def tv_bounds(*, n: int, m: int, hs, points: int = 4001) -> dict:
     """The sandwich of the module docstring for generation i = len(hs) − 1, by the trapezoid rule:
     {"lower": ½‖b_i‖₁ = TV(E p_i, p*), "bound": B_i = ½∫√(b_i² + V_i), "split": ½‖b_i‖₁ + ½∫√V_i,
      "bias_l1": ‖b_i‖₁, "sd_l1": ∫√V_i}. lower ≤ E[TV(p_i, p*)] ≤ bound ≤ split (rigorous, up to quadrature)."""
+    hs = _bandwidths(n, m, hs)
+    _checks.integer("points", points, minimum=3)
     x = grid(hs, points)
     w, v = mean_mixture(n=n, m=m, hs=hs)
     b = _q(x, w, v) - _g(x, 1.0)

@@ -185,6 +185,10 @@ def perturbed_moments(ratio, m, delta0, e0, *, generations):
     κ²(1 − 1/m) (det(M − κI) = −κ²/m·(κ² − κ) − κ³(1 − κ)/m = 0): the expected deviation from the fixed point
     (0, ``finite_variance_fixed_point``) contracts at exactly κ for every m, as in the infinite-sample limit.
     Returns three (generations + 1,) arrays d, a, b."""
+    from lab import _checks
+
+    _checks.real_in("m", m, 1.0, np.inf)  # a real m ≥ 1 (a huge m approaches the infinite-sample limit)
+    _checks.integer("generations", generations, minimum=0)
     k = kappa(ratio)
     d, a, b = (np.empty(generations + 1) for _ in range(3))
     d[0], a[0], b[0] = delta0, 1.0 + e0, delta0**2
