@@ -17,8 +17,11 @@ x − μ* ← a(x − μ*) + √(2η)ξ with a = 1 − η/s², so k steps are th
 Hence J = a^k exactly and E[C(X)] is affine in μ_t: (1) holds without linearisation, also with finite samples, around the
 fixed point f = (μ̂ + λ_r τ_eff μ*)/(1 + λ_r τ_eff) (``stability.mean_contraction`` with γ_eff). The variance of a
 corrected sample is a^{2k} v_t + σ_k²; the synthetic law is the mixture (1 − τ)N(μ_t, v_t) + τN(μ* + a^k(μ_t − μ*),
-a^{2k}v_t + σ_k²), and in the infinite-sample limit the variance's own rate is λ_r/(1 + λ_r)·(1 − τ(1 − a^{2k})) ≤ κ:
-the Jacobian of (μ, v) is triangular with these two diagonal entries, so (1) is the loop's contraction factor.
+a^{2k}v_t + σ_k²), and in the infinite-sample limit the variance's own rate is λ_r/(1 + λ_r)·(1 − τ(1 − a^{2k})).
+The Jacobian of (μ, v) is triangular with these two diagonal entries; the variance's rate is ≤ κ when a^k ≥ 0
+(a^{2k} ≤ a^k for 0 ≤ a^k ≤ 1), so then (1) is the loop's contraction factor. With a^k < 0 (η > s² and k odd: the
+chain overshoots) the mean's factor (1) can be the smaller one, and the loop contracts at the larger of the two
+(``langevin_variance_rate`` gives the second).
 
 Projection (``lab.Project``), C(x) = the nearest of fixed centres c_1..c_k: E[C(X)] is the Gaussian smoothing of a
 piecewise-constant map, and by Stein's lemma (Stein 1981, Lemma 1: ∇_μ E[g(X)] = E[g(X)(X − μ)ᵀ]Σ⁻¹ for X ~ N(μ, Σ))
