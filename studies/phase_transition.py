@@ -258,10 +258,15 @@ def _kde_oracle_panel(ax, results, cfg, xs, x0, mfine):
     ax.legend(fontsize=7, loc="lower center")
 
 
-def _net_panel(ax, results, cfg, xs):
+def _sim_curves(ax, results, cfg, xs, prefix):
+    """Simulated E[TV] ± 2 SE against m, one curve per generation i (panels without theory)."""
     for k, i in enumerate(cfg.generations):
-        mean, se = _curve(results, "net", cfg, i)
+        mean, se = _curve(results, prefix, cfg, i)
         ax.errorbar(xs, mean, yerr=2 * se, fmt="o-", color=f"C{k}", ms=4, capsize=2, label=f"i = {i}")
+
+
+def _net_panel(ax, results, cfg, xs):
+    _sim_curves(ax, results, cfg, xs, "net")
     g0 = np.array([results[f"net-m{m}"]["tv"]["mean"][0] for m in cfg.net_ms]).mean()
     ax.axhline(g0, color="grey", ls="--", lw=1, label=f"generation 0 (mean over cells) {g0:.3f}")
     ax.set(title=f"(c) score network (lab.ScoreNetDiffusion, width {cfg.net_width}, {cfg.net_steps} Adam steps), "
@@ -272,9 +277,7 @@ def _net_panel(ax, results, cfg, xs):
 
 
 def _kde_scott_panel(ax, results, cfg, xs):
-    for k, i in enumerate(cfg.generations):
-        mean, se = _curve(results, "kde", cfg, i)
-        ax.errorbar(xs, mean, yerr=2 * se, fmt="o-", color=f"C{k}", ms=4, capsize=2, label=f"i = {i}")
+    _sim_curves(ax, results, cfg, xs, "kde")
     ax.set(title=f"(d) KDE, Scott's rule h = σ̂·N^(-1/5) (data-driven), {cfg.scott_replicates} replicates\n"
                  "TV by quadrature; no theory curve (the bound needs a data-independent h)")
     ax.legend(fontsize=7.5, loc="upper left")
