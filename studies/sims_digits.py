@@ -51,6 +51,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from studies import _sims_common as common
+
 NAME = "sims_digits"
 CLAIM = "SIMS on 8×8 digits: guidance away from a model fine-tuned on the base's own samples lowers the FD to held-out digits"
 
@@ -73,6 +75,15 @@ class Config:
     held_out: float = 0.2  # share of each class held out (the classifier's split)
     seeds: tuple = (0, 1, 2)  # training seeds (one cell each)
     keep: int = 40  # samples per ω stored for the image grids
+
+    def __post_init__(self):
+        from lab.sims.evaluate import ClassifierConfig
+
+        if self.held_out != ClassifierConfig().held_out:
+            raise ValueError(f"held_out must equal the evaluation classifier's split, ClassifierConfig().held_out = "
+                             f"{ClassifierConfig().held_out}, got {self.held_out}")
+        if 0.0 not in self.omegas or min(self.omegas) < 0 or not any(w > 0 for w in self.omegas):
+            raise ValueError(f"omegas must hold 0 (the base) and a positive value, got {self.omegas}")
 
 
 PRESETS = {
@@ -169,28 +180,27 @@ def cells(cfg: Config):
 
 def table(results: dict, cfg: Config, metric: str) -> np.ndarray:
     """(seed, ω) array of one metric."""
-    return np.array([[results[f"seed_{s}"]["metrics"][str(float(w))][metric] for w in cfg.omegas] for s in cfg.seeds])
+    return common.table(results, [f"seed_{s}" for s in cfg.seeds], cfg.omegas, metric)
 
 
 def best_omega(results: dict, cfg: Config) -> tuple[int, float]:
     """(index, value) of ω* = argmin over ω > 0 of the seed-mean FD."""
-    fd = table(results, cfg, "fd").mean(0)
-    idx = [i for i, w in enumerate(cfg.omegas) if w > 0]
-    i = min(idx, key=lambda j: fd[j])
+    i = common.best_index(table(results, cfg, "fd"), cfg.omegas)
     return i, float(cfg.omegas[i])
 
 
 def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
-    """Supported when FD(0) − FD(ω*) > 0 for every seed and its mean exceeds the seed std of FD(0) (module docstring)."""
+    """The shared rule (``studies._sims_common``): SUPPORTED when the paired gain FD(0) − FD(ω*) over seeds is
+    significantly > 0 (one-sided t, α = 0.05 Bonferroni-corrected over the ω > 0 searched for ω*)."""
     fd = table(results, cfg, "fd")
     i0 = list(cfg.omegas).index(0.0)
     i, w = best_omega(results, cfg)
-    gain = fd[:, i0] - fd[:, i]
-    spread = float(fd[:, i0].std(ddof=1)) if fd.shape[0] > 1 else 0.0
-    ok = bool(np.all(gain > 0) and gain.mean() > spread)
-    return ok, (f"best ω* = {w:g}: FD {fd[:, i].mean():.2f} vs base {fd[:, i0].mean():.2f} (paired gain "
-                f"{gain.mean():.2f}, min over seeds {gain.min():.2f}; base seed spread {spread:.2f}; "
-                f"{len(cfg.seeds)} seeds)")
+    gain = common.paired(fd[:, i0], fd[:, i], comparisons=common.searched(cfg.omegas))
+    ok = gain.greater()
+    return ok, (f"ω* = {w:g} (picked on the same {len(cfg.seeds)} seeds among {gain.comparisons} ω > 0): FD "
+                f"{fd[:, i0].mean():.2f} → {fd[:, i].mean():.2f}, paired gain {gain.fmt(2)} (per seed "
+                f"{', '.join(f'{g:.2f}' for g in fd[:, i0] - fd[:, i])}); lower bound {gain.lower:+.2f} "
+                f"{'>' if ok else '≤'} 0 ({gain.level()})")
 
 
 def _grid(ax, imgs, title, cols=8):
@@ -270,6 +280,6 @@ def plot(results: dict, cfg: Config):
                  f"training digits; auxiliary fine-tuned on n_s = {cfg.n_synthetic} base samples for B = "
                  f"{cfg.aux_steps} steps; Heun sampler, {cfg.sampler_steps} steps; classifier accuracy "
                  f"{rec['classifier_accuracy']:.3f}", fontsize=11)
-    fig.text(0.5, 0.015, ("SUPPORTED: " if ok else "NOT SUPPORTED: ") + text, ha="center", fontsize=11,
+    fig.text(0.5, 0.015, common.verdict_word(ok) + ": " + text, ha="center", fontsize=11,
              color="darkgreen" if ok else "darkred", weight="bold")
     return fig

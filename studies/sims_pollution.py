@@ -43,10 +43,11 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from studies import _sims_common as common
 from studies import sims_loop as loop_study
 
 NAME = "sims_pollution"
@@ -101,10 +102,8 @@ PRESETS["quick"], PRESETS["full"] = PRESETS["cpu-quick"], PRESETS["cpu-full"]
 
 
 def settings_of(cfg: Config) -> dict:
-    s = asdict(cfg)
-    s.pop("seeds")
-    s.pop("shares")
-    return s
+    """The cell settings: every field but the seeds and shares (``studies._sims_common.settings_of``)."""
+    return common.settings_of(cfg, ("seeds", "shares"))
 
 
 def polluted_set(share: float, seed: int, settings: dict) -> tuple[np.ndarray, dict]:
@@ -171,54 +170,72 @@ def cells(cfg: Config):
 
 def table(results: dict, cfg: Config, metric: str = "w2") -> np.ndarray:
     """(shares, seeds, omegas) values of ``metric``."""
-    return np.array([[[results[f"rho{r:g}-s{s}"]["metrics"][str(float(w))][metric] for w in cfg.omegas]
-                      for s in cfg.seeds] for r in cfg.shares])
-
-
-def improvement(results: dict, cfg: Config, metric: str = "w2") -> dict:
-    """Per share: base mean, ω*, mean and s.e. over seeds of metric(base) − metric(SIMS at ω*), and the same at the
-    fixed ω. ω* = the positive ω with the lowest mean of ``metric`` over seeds at that share."""
-    v = table(results, cfg, metric)
-    omegas = np.asarray(cfg.omegas, float)
-    pos = np.flatnonzero(omegas > 0)
-    i0, i_fix = int(np.flatnonzero(omegas == 0)[0]), int(np.flatnonzero(omegas == cfg.fixed_omega)[0])
-    S = len(cfg.seeds)
-
-    def diff(j, i):
-        d = v[j, :, i0] - v[j, :, i]
-        return float(d.mean()), (float(d.std(ddof=1) / np.sqrt(S)) if S > 1 else 0.0)
-
-    out = {}
-    for j, r in enumerate(cfg.shares):
-        best = int(pos[np.argmin(v[j][:, pos].mean(0))])
-        out[r] = {"base": float(v[j, :, i0].mean()), "omega_star": float(omegas[best]),
-                  "sims_best": float(v[j, :, best].mean()), "sims_fixed": float(v[j, :, i_fix].mean()),
-                  "gain_best": diff(j, best), "gain_fixed": diff(j, i_fix)}
-    return out
+    return np.array([common.table(results, [f"rho{r:g}-s{s}" for s in cfg.seeds], cfg.omegas, metric)
+                     for r in cfg.shares])
 
 
 VERDICT_METRICS = (("w2", "W₂"), ("nll", "NLL"))
 
 
+def comparisons(cfg: Config) -> int:
+    """Bonferroni divisor of the gain tests: (ω > 0 searched for ω*) × (two metrics, either of which may credit)."""
+    return common.searched(cfg.omegas) * len(VERDICT_METRICS)
+
+
+def improvement(results: dict, cfg: Config, metric: str = "w2") -> dict:
+    """Per share: base mean, ω*, the paired comparison over seeds of metric(base) − metric(SIMS at ω*) (shared rule,
+    ``studies._sims_common``; Bonferroni over ``comparisons(cfg)``) as "test" and (mean, s.e.) as "gain_best", the
+    same at the fixed ω (uncorrected), and "w2_harm": the paired W₂(SIMS at ω*) − W₂(base) at this metric's ω*
+    (uncorrected α: the guard). ω* = the positive ω with the lowest mean of ``metric`` over seeds at that share."""
+    v = table(results, cfg, metric)
+    w2 = v if metric == "w2" else table(results, cfg, "w2")
+    omegas = np.asarray(cfg.omegas, float)
+    i0, i_fix = int(np.flatnonzero(omegas == 0)[0]), int(np.flatnonzero(omegas == cfg.fixed_omega)[0])
+    m = comparisons(cfg)
+    out = {}
+    for j, r in enumerate(cfg.shares):
+        best = common.best_index(v[j], cfg.omegas)
+        test = common.paired(v[j, :, i0], v[j, :, best], comparisons=m)
+        fixed = common.paired(v[j, :, i0], v[j, :, i_fix])
+        out[r] = {"base": float(v[j, :, i0].mean()), "omega_star": float(omegas[best]),
+                  "sims_best": float(v[j, :, best].mean()), "sims_fixed": float(v[j, :, i_fix].mean()),
+                  "test": test, "gain_best": (test.mean, test.se), "gain_fixed": (fixed.mean, fixed.se),
+                  "w2_harm": common.paired(w2[j, :, best], w2[j, :, i0])}
+    return out
+
+
+def improves(results: dict, cfg: Config) -> dict:
+    """{metric: {share: bool}}: W₂ improves when its gain is significant; the NLL (not a divergence) improves only
+    when its gain is significant AND W₂ at the NLL's ω* is not significantly worse (as in ``sims_toy``)."""
+    out = {}
+    for metric, _ in VERDICT_METRICS:
+        imp = improvement(results, cfg, metric)
+        out[metric] = {r: g["test"].greater() and (metric == "w2" or not g["w2_harm"].greater())
+                       for r, g in imp.items()}
+    return out
+
+
 def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
-    """SUPPORTED when, at every share below 0.6, SIMS (at ω*) improves on its base by more than q s.e. in W₂ or in
-    the NLL (each metric with its own ω*). Both are read: W₂ barely sees mass smeared along the ring by a blurred
-    polluter (short transport), the NLL does (mass in low-density gaps); SIMS moving mass below the truth's entropy
-    would flatter the NLL, so the message reports both."""
-    q = loop_study.t_quantile(len(cfg.seeds))
+    """SUPPORTED when, at every share below 0.6, SIMS (at ω*) improves on its base: its W₂ gain is significant, or its
+    NLL gain is significant with W₂ not significantly worse there (``improves``). Gains: one-sided paired t over
+    seeds at α = 0.05, Bonferroni over (ω > 0 searched) × (2 metrics); the W₂ guard at uncorrected α = 0.05; every
+    share must pass (an intersection–union test, no further correction)."""
     below = [r for r in cfg.shares if r < 0.6]
-    improves, parts = {}, []
+    ok_metric = improves(results, cfg)
+    parts = []
     for metric, name in VERDICT_METRICS:
         imp = improvement(results, cfg, metric)
-        improves[metric] = {r: g["gain_best"][0] > q * g["gain_best"][1] for r, g in imp.items()}
-        yes = [r for r in cfg.shares if improves[metric][r]]
+        yes = [r for r in cfg.shares if ok_metric[metric][r]]
         rows = ", ".join(f"ρ={r:g}: {g['base']:.3f}→{g['sims_best']:.3f} (ω*={g['omega_star']:g}, gain "
-                         f"{g['gain_best'][0]:+.3f} ± {g['gain_best'][1]:.3f})" for r, g in imp.items())
+                         f"{g['test'].fmt()})" for r, g in imp.items())
         parts.append(f"{name} base→SIMS: {rows}; largest share where SIMS improves {name}: "
                      + (f"ρ = {max(yes):g}" if yes else "none"))
-    ok = bool(below) and all(improves["w2"][r] or improves["nll"][r] for r in below)
-    msg = (f"Means over {len(cfg.seeds)} seeds; gain = metric(base) − metric(SIMS) ± s.e.; improves = gain > "
-           f"{q:.2f} s.e. (one-sided 1 % t-test). " + ". ".join(parts) + ". N1 (CIFAR-10): improves below ρ = 0.6.")
+    ok = bool(below) and all(ok_metric["w2"][r] or ok_metric["nll"][r] for r in below)
+    p = next(iter(improvement(results, cfg).values()))["test"]
+    msg = (f"{common.verdict_word(ok)}. Means over {len(cfg.seeds)} seeds; gain = metric(base) − metric(SIMS at ω*) "
+           f"± SE, ω* picked on the same seeds; improves = gain − q·SE > 0 ({p.level()}: {p.comparisons} "
+           f"= {common.searched(cfg.omegas)} ω × 2 metrics); an NLL gain counts only with W₂ not significantly worse "
+           f"(α = 0.05). " + ". ".join(parts) + ". N1 (CIFAR-10): improves below ρ = 0.6.")
     return ok, msg
 
 
@@ -230,7 +247,7 @@ def plot(results: dict, cfg: Config):
     s = settings_of(cfg)
     shares = np.asarray(cfg.shares, float)
     imp = improvement(results, cfg)
-    q = loop_study.t_quantile(len(cfg.seeds))
+    q = common.t_quantile(len(cfg.seeds), common.ALPHA, comparisons(cfg))
     fig, axes = plt.subplots(1, 4, figsize=(22, 5.6), gridspec_kw=dict(width_ratios=[1, 1, 1, 1.05]))
     for ax, (metric, label) in zip(axes[:2], (("w2", "exact W₂ to truth draws"),
                                               ("nll", "NLL under the truth (nats; not a divergence)"))):
@@ -268,7 +285,8 @@ def plot(results: dict, cfg: Config):
     ax.axvline(0.6, color="0.6", lw=0.8)
     ax.text(0.6, ax.get_ylim()[1], " N1: improves below 0.6", fontsize=8, va="top", color="0.4")
     ax.set(xlabel="pollution ρ = |D_p| / |D_r|", ylabel="metric(base) − metric(SIMS at ω*)   (> 0: SIMS better)",
-           title=f"(c) SIMS's gain over its base, mean ± {q:.2f} s.e. over seeds\n(the verdict's one-sided 1 % bar)")
+           title=f"(c) SIMS's gain over its base, mean ± {q:.2f} SE over seeds\n(the verdict's bar: one-sided t, α = "
+                 f"{common.ALPHA:g} / {comparisons(cfg)} Bonferroni)")
     ax.legend(fontsize=8, loc="lower left")
     ax = axes[3]
     r_hi = cfg.shares[-1]
@@ -284,7 +302,7 @@ def plot(results: dict, cfg: Config):
     ok, why = verdict(results, cfg)
     fig.suptitle(f"SIMS under pollution (2-D ring, |D_r| = {s['n']} real rows, base {s['steps']} steps, aux "
                  f"B = {s['aux_steps']}). Claim (N1): SIMS still improves on its base below 60 % pollution — "
-                 f"{'SUPPORTED' if ok else 'NOT supported'} by the lab's run", fontsize=12)
+                 f"{common.verdict_word(ok)} by the lab's run", fontsize=12)
     fig.text(0.5, -0.01, loop_study._wrap(why, 210), ha="center", va="top", fontsize=9)
     fig.tight_layout()
     return fig
