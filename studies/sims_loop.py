@@ -39,18 +39,22 @@ Why W₂ and not the NLL decides: NLL under the truth, −E_q log p, is not a di
 so a sampler that piles its mass on the modes' centres scores *below* the truth's entropy (measured: generation-0
 bases at 1.03–1.27 nats against the truth's 1.14). Exact W₂ is a metric; the NLL is drawn as a second view.
 
-Verdict: a loop "goes MAD" in this run when its primary metric (exact W₂ on the 2-D world, FD on digits) at the
-last generation exceeds generation 0's by more than q standard errors of the per-seed paired difference, q the 99 %
-quantile of Student's t with S − 1 degrees of freedom (S seeds: a one-sided 1 % test; q = 6.96 for 3 seeds, 3.75 for
-5; with one seed there is no error estimate, and any rise counts). The claim is SUPPORTED
-if the Augment + SIMS loop (the paper's setting) does not go MAD; the figure gives the fully synthetic SIMS loop's
-verdict beside it, and says when the run cannot credit SIMS (Replace does not go MAD, or Augment alone holds).
+Verdict (the SIMS studies' shared rule, ``studies._sims_common``; "no MAD" is an equivalence claim and needs evidence
+for a small drift, not absence of evidence of a large one): per loop, d = metric_G − metric_0 (exact W₂ on the 2-D
+world, FD on digits) paired over seeds, one-sided Student t at α = 0.05. A loop *holds* when the upper confidence
+bound d̄ + q·SE lies below δ = a third of Replace's mean drift (Replace must itself go MAD, or there is no margin);
+it *goes MAD* when the lower bound d̄ − q·SE > 0; otherwise it is *inconclusive*. The claim is SUPPORTED if the
+Augment + SIMS loop (the paper's setting) holds, NOT SUPPORTED if it goes MAD, INCONCLUSIVE otherwise; the figure
+gives the fully synthetic SIMS loop's status beside it, and says when the run cannot credit SIMS (Replace does not
+go MAD, or Augment alone holds). δ = Replace/3: a loop shown to drift less has removed at least two thirds of the
+no-remedy collapse.
 
 What the quick run measured (3 seeds, ring of 8 modes, n = 512, 5 generations; W₂ floor 0.30, truth entropy 1.14):
 mean W₂ at generations 0 → 5: Replace 0.371 → 0.581, Augment 0.371 → 0.401, SIMS loop 0.391 → 0.606, Augment + SIMS
-0.391 → 0.403; changes +0.210 ± 0.008 (MAD), +0.030 ± 0.031, +0.215 ± 0.024 (MAD), +0.012 ± 0.073. The fully synthetic
-SIMS loop degrades as Replace does (its unguided models too, +0.229 ± 0.004); with the real rows kept, SIMS holds, but
-so does plain Augment, so the stability is the real data's. Augment + SIMS ends with the lowest NLL (1.25 vs 1.39 for
+0.391 → 0.403; changes +0.210 ± 0.008 (MAD), +0.030 ± 0.031, +0.215 ± 0.024 (MAD), +0.012 ± 0.073. With δ = 0.070 and q = 2.92
+(2 df) the upper bounds are 0.233, 0.119, 0.286, 0.226: Replace and the fully synthetic SIMS loop go MAD (its
+unguided models too, +0.229 ± 0.004), while Augment and Augment + SIMS are INCONCLUSIVE — their means are small, but
+3 seeds leave intervals far wider than the margin, so the run cannot say they hold (more seeds needed). Augment + SIMS ends with the lowest NLL (1.25 vs 1.39 for
 Augment) and the highest precision/recall (0.967/0.989 vs 0.959/0.985), within the seed bands. At generation 0,
 SIMS at ω = 0.5 is W₂-neutral to slightly worse (0.391 vs 0.371) — the same finding as ``sims_toy``.
 Quick preset: 163 s wall at load average 4.5–6 on the shared 2-core machine, 137 s of CPU (user) time.

@@ -27,15 +27,16 @@ divergence: mass piled on the modes scores below the truth's entropy; but mass s
 raises it sharply), precision/recall. Measured (quick): the blurred polluter smears mass along the ring; the base's
 NLL climbs from 1.24 (ρ = 0) to 3.04 nats (ρ = 1) and its precision falls from 0.97 to 0.85, while W₂ hardly moves
 (0.31–0.37: the misplaced mass travels a short way). So both metrics are read.
-Verdict: at share ρ, SIMS improves on the base when, for W₂ or for the NLL, the mean over seeds of
-metric(base) − metric(SIMS at ω*) exceeds q standard errors of that paired difference (q: Student's t, 99 %, S − 1
-degrees of freedom — a one-sided 1 % test; ``sims_loop.t_quantile``), ω* the ω > 0 with the best mean over seeds at
-that share for that metric (a selection among len(omegas) − 1 values: an optimistic choice, stated). The claim is
-SUPPORTED when SIMS improves at every share below 0.6 that the run holds; the figure names the largest share where it
-still improves.
+Verdict (the SIMS studies' shared rule, ``studies._sims_common``): at share ρ, SIMS improves on its base when the
+paired gain W₂(base) − W₂(SIMS at ω*_W₂) is significantly > 0, or when the NLL gain at ω*_NLL is significantly > 0
+AND W₂ there is not significantly worse (the NLL is not a divergence, as in ``sims_toy``). Gains: one-sided paired t
+over seeds at α = 0.05, Bonferroni-corrected over (ω > 0 searched) × (2 metrics); the W₂ guard at uncorrected
+α = 0.05. ω* is the ω > 0 with the best mean at that share for that metric, picked on the same seeds. The claim is
+SUPPORTED when SIMS improves at every share below 0.6 that the run holds (an intersection–union test); the figure
+names the largest share where it still improves.
 
 What the quick run measured (3 seeds, ρ ∈ {0, 0.2, …, 1}, ω ∈ {0.25, 0.5, 1}): SIMS improves on its base at no share,
-on either metric. W₂ gains +0.002 ± 0.010 (ρ = 0) … +0.004 ± 0.001 (ρ = 1), all below 6.96 s.e.; NLL gains negative
+on either metric. W₂ gains +0.002 ± 0.010 (ρ = 0) … +0.004 ± 0.001 (ρ = 1), none significant (q = t_{1−0.05/6}(2) = 7.65); NLL gains negative
 everywhere (−0.05 ± 0.03 at ρ = 0, −0.02 ± 0.04 at ρ = 1: the guidance adds spread on this toy rather than removing
 it). Quick preset: 135 s wall at load average 4.6–7.7 on the shared 2-core machine, 83 s of CPU (user) time.
 """

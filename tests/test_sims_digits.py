@@ -74,6 +74,10 @@ def test_bad_input_names_the_parameter():
         SS.Config(skew=0.0)
     with pytest.raises(ValueError, match="omegas"):
         SS.Config(omegas=(0.5, 1.0))
+    with pytest.raises(ValueError, match="held_out"):
+        SD.Config(held_out=0.25)  # must be the classifier's split (ClassifierConfig().held_out)
+    with pytest.raises(ValueError, match="omegas"):
+        SD.Config(omegas=(0.5, 1.0))
     with pytest.raises(ValueError, match="n_samples"):
         SD.run_seed(seed=0, keep=4, **dict(TINY, n_samples=5000))
 
@@ -103,3 +107,36 @@ def test_presets_construct_and_validate(module):
         kw = cells[0].kwargs
         scfg = SD.sims_config(kw)  # builds MLPSpec / TrainConfig / SIMSConfig: validates every setting
         assert scfg.base.steps == cfg.base_steps and 0.0 in scfg.omegas
+
+
+def _hand_made(tv, tv_control, cfg):
+    return {f"seed_{s}": {"metrics": {str(w): {"tv_target": tv[i][j], "fd": 10.0} for j, w in enumerate(cfg.omegas)},
+                          "control": {str(w): {"tv_target": tv_control[i][j], "fd": 10.0}
+                                      for j, w in enumerate(cfg.omegas)}}
+            for i, s in enumerate(cfg.seeds)}
+
+
+def test_shift_verdict_needs_gains_over_base_and_control():
+    """Both paired gains at ω* (vs ω = 0 and vs plain SIMS) must be significant after a Bonferroni over the ω > 0."""
+    cfg = SS.Config(omegas=(0.0, 1.0, 2.0), seeds=(0, 1, 2))
+    tv = [[0.26, 0.17, 0.12], [0.27, 0.18, 0.13], [0.25, 0.16, 0.11]]
+    ok, text = SS.verdict(_hand_made(tv, [[0.26, 0.25, 0.24], [0.27, 0.27, 0.26], [0.25, 0.24, 0.25]], cfg), cfg)
+    assert ok and "ω* = 2" in text and "α = 0.05 / 2 (Bonferroni)" in text
+    # the control moves as far as the selected arm: the shift is guidance's, not the selection's
+    ok, text = SS.verdict(_hand_made(tv, [[0.26, 0.17, 0.13], [0.27, 0.18, 0.12], [0.25, 0.16, 0.11]], cfg), cfg)
+    assert not ok
+    r = SS.tests(_hand_made(tv, tv, cfg), cfg)
+    assert r["ib"] == 2 and r["vs_base"].greater() and r["vs_control"].mean == 0
+
+
+def test_digits_verdict_is_a_bonferroni_t_test():
+    cfg = SD.Config(omegas=(0.0, 0.5, 1.0), seeds=(0, 1, 2))
+    fd = [[10.0, 9.0, 8.0], [11.0, 10.0, 8.9], [9.0, 8.0, 7.1]]  # gains 2, 2.1, 1.9 at ω* = 1: t = 34.6
+    res = {f"seed_{s}": {"metrics": {str(w): {"fd": fd[i][j]} for j, w in enumerate(cfg.omegas)}}
+           for i, s in enumerate(cfg.seeds)}
+    ok, text = SD.verdict(res, cfg)
+    assert ok and "ω* = 1" in text and "α = 0.05 / 2 (Bonferroni), 2 df" in text
+    res["seed_1"]["metrics"]["1.0"]["fd"] = res["seed_1"]["metrics"]["0.5"]["fd"] = 12.0  # gains 2, −1, 1.9
+    assert not SD.verdict(res, cfg)[0]
+    one = SD.Config(omegas=(0.0, 0.5, 1.0), seeds=(0,))
+    assert not SD.verdict({"seed_0": res["seed_0"]}, one)[0]  # one seed: no error estimate, no verdict

@@ -66,9 +66,16 @@ def test_loop_verdict_on_hand_made_results():
     assert sims_loop.drift(results, cfg, "Replace") == pytest.approx((0.3, 0.01 / np.sqrt(3)))
     ok, msg = sims_loop.verdict(results, cfg)
     assert ok and "Replace +0.300" in msg and ": MAD)" in msg and "Augment alone also holds" in msg
+    assert sims_loop.margin(results, cfg) == pytest.approx(0.1)  # a third of Replace's drift
     for s in cfg.seeds:
         results[f"AugmentSIMS-s{s}"] = res(0.25 + 0.01 * s)
-    assert not sims_loop.verdict(results, cfg)[0]
+    ok, msg = sims_loop.verdict(results, cfg)
+    assert not ok and msg.startswith("NOT SUPPORTED")
+    # a small mean drift with a wide interval (+0.012 ± 0.073) is inconclusive, not "does not go MAD"
+    for s, d in zip(cfg.seeds, (0.012 - 0.126, 0.012, 0.012 + 0.126)):
+        results[f"AugmentSIMS-s{s}"] = res(d)
+    ok, msg = sims_loop.verdict(results, cfg)
+    assert not ok and msg.startswith("INCONCLUSIVE") and sims_loop.status(results, cfg)["AugmentSIMS"] == "inconclusive"
 
 
 def test_polluted_set_is_nested_and_sized():
@@ -108,6 +115,21 @@ def test_pollution_improvement_on_hand_made_results():
     assert ok and "largest share where SIMS improves W₂: ρ = 0" in msg
     results["rho0-s1"]["metrics"]["1.0"]["w2"] = 0.48  # gains 0.10 and 0.12: s.e. 0.01, 0.11 < 31.8 s.e.
     assert not sims_pollution.verdict(results, cfg)[0]
+
+
+def test_pollution_nll_gain_needs_w2_not_worse():
+    """An NLL-only gain counts only when W₂ at the NLL's ω* is not significantly worse (NLL is not a divergence)."""
+    cfg = replace(sims_pollution.QUICK, shares=(0.0, 0.6), seeds=(0, 1, 2), omegas=(0.0, 0.5), fixed_omega=0.5)
+
+    def results(w2_rise):
+        return {f"rho{r:g}-s{s}": {"metrics": {"0.0": {"w2": 0.4, "nll": 2.0},
+                                               "0.5": {"w2": 0.4 + w2_rise[s], "nll": 1.5 + 0.01 * s}}}
+                for r in cfg.shares for s in cfg.seeds}
+
+    ok, msg = sims_pollution.verdict(results((0.0, 0.0, 0.0)), cfg)
+    assert ok and "largest share where SIMS improves NLL: ρ = 0.6" in msg
+    ok, msg = sims_pollution.verdict(results((0.1, 0.11, 0.12)), cfg)  # W₂ significantly worse at ω*
+    assert not ok and "largest share where SIMS improves NLL: none" in msg
 
 
 @pytest.mark.parametrize("module", [sims_loop, sims_pollution])
