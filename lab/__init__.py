@@ -48,11 +48,10 @@ from lab.transforms import TableReward, Verify  # noqa: E402
 __all__ += ["Weighted", "Curate", "NegDistance", "TableReward", "Correct", "Ideal", "Langevin", "Project",
             "Verify", "Near", "DensityAbove"]
 
-# Diffusion with a one-hidden-layer score network (issue 4).
-from lab import diffusion  # noqa: E402
-from lab.models import ScoreNetDiffusion  # noqa: E402
+# One diffusion stack (issue 10): the Diffusion and SIMS families; ScoreNetDiffusion is a thin name for F1's setting.
+from lab.diffusion import SIMS, Diffusion  # noqa: E402
 
-__all__ += ["ScoreNetDiffusion", "diffusion"]
+__all__ += ["Diffusion", "SIMS"]
 
 # SIMS: EDM diffusion, negative guidance, digits and 2-D worlds (issue 6); ``lab.sims.*``.
 from lab import sims  # noqa: E402

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 # One stream per purpose within a (replicate, generation) cell.
-REAL, SYNTHETIC, REGIME, TRANSFORM, METRIC = range(5)
+REAL, SYNTHETIC, REGIME, TRANSFORM, METRIC, FIT = range(6)
 
 
 def as_key(key) -> jax.Array:

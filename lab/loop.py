@@ -34,7 +34,7 @@ def _replicate_fn(truth, model, regime, metrics, n: int, generations: int):
     def one(rkey):
         k0 = keys.cell_key(rkey, 0)
         real0 = truth.sample(keys.stream(k0, keys.REAL), n)
-        p0 = model.fit(*_pad(real0, jnp.ones((n,), jnp.result_type(float)), size))
+        p0 = model.fit(*_pad(real0, jnp.ones((n,), jnp.result_type(float)), size), key=keys.stream(k0, keys.FIT))
         s0 = regime.init(real0, plan)
 
         def body(carry, t):
@@ -43,7 +43,7 @@ def _replicate_fn(truth, model, regime, metrics, n: int, generations: int):
             sx, sw = synthesize(model, params, truth, regime.transforms, kt, plan.synthetic)
             real = truth.sample(keys.stream(kt, keys.REAL), plan.real) if plan.real else None
             state = regime.step(state, real, sx, sw, t, keys.stream(kt, keys.REGIME))
-            params = model.fit(*_pad(*regime.training_set(state), size))
+            params = model.fit(*_pad(*regime.training_set(state), size), key=keys.stream(kt, keys.FIT))
             return (params, state), params
 
         _, ps = jax.lax.scan(body, (p0, s0), jnp.arange(1, generations + 1))
@@ -148,7 +148,19 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
         take = min(batch, replicates - s)
         chunks.append(jax.tree.map(lambda a: np.asarray(a)[:take], (params, values)))
     params, values = jax.tree.map(lambda *a: np.concatenate(a), *chunks)
-    return _to_dataset(model, params, values, config, replicates, generations, key)
+    ds = _to_dataset(model, params, values, config, replicates, generations, key)
+    _check_training(ds)
+    return ds
+
+
+def _check_training(ds: xr.Dataset) -> None:
+    """Families that train by gradient descent report ``train_loss`` (and SIMS ``aux_loss``); a non-finite value means
+    a training diverged: raise a ValueError naming the first (replicate, generation) rather than return NaN samples."""
+    for name in ("train_loss", "aux_loss"):
+        if name in ds and not np.all(np.isfinite(ds[name].values)):
+            r, t = np.argwhere(~np.isfinite(ds[name].values))[0]
+            raise ValueError(f"{name} is not finite at replicate {r}, generation {t}: the training diverged "
+                             "(lower the learning rate or check the data's scale)")
 
 
 def _devices_layout(batch: int):

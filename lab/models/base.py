@@ -2,7 +2,9 @@
 
 A family is a frozen dataclass of hyperparameters with pure methods:
 
-- ``fit(x: (N, …), w: (N,)) -> params``: weighted fit. Weights are frequency weights; a zero weight marks an empty
+- ``fit(x: (N, …), w: (N,), *, key) -> params``: weighted fit. ``key`` is keyword-only: the engine passes the cell's
+  FIT stream (``lab.keys``); deterministic families accept it and ignore it (``key=None`` is allowed there), random
+  ones (``Diffusion``, ``SIMS``) require it. Weights are frequency weights; a zero weight marks an empty
   slot of the fixed-size training buffer, so growing data (Accumulate) stays jit-friendly.
 - ``sample(params, key, n) -> (n, …)``: n draws from the fitted law.
 - ``variables(params) -> {name: (array, dims)}``: the fitted quantities the engine stores in the Dataset; ``dims`` names

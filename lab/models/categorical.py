@@ -53,7 +53,7 @@ class CategoricalFit:
             raise ValueError(f"categories is {self.categories} but the truth has {k} categories "
                              f"(CategoricalFit needs a lab.Categorical truth)")
 
-    def fit(self, x: jax.Array, w: jax.Array) -> CategoricalParams:
+    def fit(self, x: jax.Array, w: jax.Array, *, key=None) -> CategoricalParams:
         """Weighted frequencies of indices x: (N, 1) with weights w: (N,)."""
         idx = jnp.clip(x[:, 0].astype(jnp.int32), 0, self.categories - 1)
         counts = jnp.zeros((self.categories,), w.dtype).at[idx].add(w)

@@ -62,7 +62,7 @@ class GaussianFit:
         if self.fixed_cov is not None and self.fixed_cov.shape[0] != truth.dim:
             raise ValueError(f"fixed_cov has dimension {self.fixed_cov.shape[0]}, truth has dimension {truth.dim}")
 
-    def fit(self, x: jax.Array, w: jax.Array) -> GaussianParams:
+    def fit(self, x: jax.Array, w: jax.Array, *, key=None) -> GaussianParams:
         """Weighted fit of x: (N, d) with weights w: (N,). W ≤ ddof falls back to dividing by W."""
         W = jnp.sum(w)
         mean = jnp.sum(w[:, None] * x, axis=0) / W  # sums, not w @ x: batched 1×N·N×1 products are slow on CPU

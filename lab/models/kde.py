@@ -87,7 +87,7 @@ class KDE:
             factor = factor * (4.0 / (d + 2)) ** (1.0 / (d + 4))
         return sigma * factor
 
-    def fit(self, x: jax.Array, w: jax.Array) -> KDEParams:
+    def fit(self, x: jax.Array, w: jax.Array, *, key=None) -> KDEParams:
         """Keep the weighted points x: (N, d), w: (N,) and compute h."""
         x = jnp.where(w[:, None] > 0, x, 0.0)
         return KDEParams(x, w, self._h(x, w))

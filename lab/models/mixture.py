@@ -107,7 +107,7 @@ class MixtureFit:
         covs = jnp.where(alive[:, None, None], covs, p.covs)
         return MixtureParams(Nj / W, means, covs)
 
-    def fit(self, x: jax.Array, w: jax.Array) -> MixtureParams:
+    def fit(self, x: jax.Array, w: jax.Array, *, key=None) -> MixtureParams:
         """Weighted EM fit of x: (N, d) with frequency weights w: (N,) (zero = empty slot)."""
         x = jnp.where(w[:, None] > 0, x, 0.0)
         p = self._init(x, w)

@@ -49,7 +49,7 @@ class LinearRegressionFit:
         if not hasattr(truth, "features"):
             raise ValueError(f"LinearRegressionFit needs a lab.LinearModel truth, got {type(truth).__name__}")
 
-    def fit(self, xy: jax.Array, w: jax.Array) -> RegressionParams:
+    def fit(self, xy: jax.Array, w: jax.Array, *, key=None) -> RegressionParams:
         """Weighted OLS on rows xy: (N, d + 1) with weights w: (N,)."""
         xy = jnp.where(w[:, None] > 0, xy, 0.0)
         x, y = xy[:, :-1], xy[:, -1]

@@ -1,101 +1,100 @@
-"""SIMS end to end (THEORY N1; Alemohammad et al. 2024, "Self-Improving Diffusion Models with Synthetic Data").
+"""SIMS end to end for one real set, over several ω and seeds (THEORY N1), on the ``lab.SIMS`` family.
 
-    1. base  θ_r: train on the real rows (``TrainConfig`` ``base``);
-    2. synthetic: n_s samples of the base (``sampler``);
-    3. auxiliary θ_s: fine-tune a copy of the base on the synthetic rows with budget B (``aux``.steps);
-    4. SIMS samples: the guided sampler D = D_r + ω (D_r − D_s) (or score space) for each ω in ``omegas``.
-Keys: fold_in(key, 0) trains the base, 1 draws the synthetic rows, 2 fine-tunes, 3 draws the final samples — the
-same noises for every ω (common random numbers), so ω = 0 is exactly the base's samples and differences across ω
-are guidance, not sampling noise. The result carries every setting (``SIMSResult.record``).
+    1. base θ_r trained on the real rows, 2. n_s synthetic samples of it, 3. auxiliary θ_s = the base fine-tuned on them
+    for B steps (steps 1–3 are ``SIMS.fit``), 4. guided samples D = D_r + ω (D_r − D_s) for each ω in ``omegas``.
+Keys: fold_in(key, 0) is the fit's key (``SIMS.fit``: base, synthetic rows, fine-tuning); fold_in(key, 3) draws the
+final samples — the same noises for every ω (common random numbers), so ω = 0 is exactly the base's samples and
+differences across ω are guidance, not sampling noise. ``run_sims_seeds`` vmaps the whole run over seeds: one compiled
+training for all seeds, which is what fills an accelerator when the networks are small.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from lab import _checks
+from lab.diffusion import DTYPE, SIMS
 from lab.keys import as_key, key_data
-from lab.sims.networks import Spec
-from lab.sims.sampling import SamplerConfig, check_omega, check_space, guided_sample, sample
-from lab.sims.training import Model, TrainConfig, check_data, train
 
 
 @dataclass(frozen=True)
 class SIMSConfig:
-    """Every setting of one SIMS run."""
+    """Every setting of a SIMS run: the family (its ``omega`` is ignored: ``omegas`` are sampled) and the evaluation."""
 
-    spec: Spec  # the network (MLPSpec / ConvSpec), shared by base and auxiliary models
-    base: TrainConfig  # training of the base on real data
-    aux: TrainConfig  # fine-tuning of the auxiliary model on synthetic data; aux.steps is the budget B
-    n_synthetic: int = 1000  # n_s, synthetic rows drawn from the base for the fine-tuning
+    model: SIMS  # base diffusion family, budget B, n_s, guidance space
     omegas: tuple = (0.0, 0.5, 1.0, 1.5)  # guidance strengths ω ≥ 0 to sample (0 = the base)
     n_samples: int = 1000  # rows drawn per ω for evaluation
-    sampler: SamplerConfig = SamplerConfig()  # schedule and churn of every sampling call
-    space: str = "denoiser"  # guidance in "denoiser" or "score" space (identical up to float32 rounding)
 
     def __post_init__(self):
-        _checks.integer("n_synthetic", self.n_synthetic, minimum=1)
+        if not isinstance(self.model, SIMS):
+            raise TypeError(f"model must be a lab.SIMS family, got {type(self.model).__name__}")
         _checks.integer("n_samples", self.n_samples, minimum=1)
         if len(self.omegas) < 1:
             raise ValueError("omegas must hold at least one guidance strength")
-        object.__setattr__(self, "omegas", tuple(check_omega(w) for w in self.omegas))
-        check_space(self.space)
+        object.__setattr__(self, "omegas", tuple(
+            _checks.real_in("omega", w, 0.0, np.inf, hi_open=True) for w in self.omegas))
 
     def record(self) -> dict:
-        """JSON-able dict of every setting."""
-        return {"spec": self.spec.to_dict(), "base": self.base.to_dict(), "aux": self.aux.to_dict(),
-                "n_synthetic": self.n_synthetic, "omegas": list(self.omegas), "n_samples": self.n_samples,
-                "sampler": self.sampler.to_dict(), "space": self.space}
+        return {"model": self.model.describe(), "omegas": list(self.omegas), "n_samples": self.n_samples}
 
 
 @dataclass(frozen=True)
 class SIMSResult:
-    """What ``run_sims`` returns.
+    """What ``run_sims`` / ``run_sims_seeds`` return.
 
     Fields:
-      record: ``SIMSConfig.record()`` plus the seed's key data and the real data's shape.
-      base, aux: the two trained ``Model``s.
-      synthetic: (n_synthetic, d) float32, the base's samples the auxiliary model was fine-tuned on.
-      samples: {ω: (n_samples, d) float32}, guided samples (ω = 0: the base's own samples).
+      record: ``SIMSConfig.record()`` plus the key(s) and the data's shape.
+      params: the fitted ``SIMSParams`` (leading seed axis S for ``run_sims_seeds``).
+      samples: {ω: (n_samples, d) float32} ((S, n_samples, d) over seeds).
     """
 
     record: dict
-    base: Model
-    aux: Model = field(repr=False)
-    synthetic: np.ndarray = field(repr=False)
+    params: object = field(repr=False)
     samples: dict = field(repr=False)
 
 
-def fit_base(key, data, spec: Spec, cfg: TrainConfig) -> Model:
-    """Step 1: the base model trained on real ``data``: (N, d)."""
-    return train(key, data, spec, cfg)
+def _check_data(data, name="data"):
+    a = _checks.finite_array(name, data)
+    if a.ndim not in (2, 3) or a.shape[-2] < 2:
+        raise ValueError(f"{name} must have shape (N >= 2, d) or (S, N, d), got {a.shape}")
+    return jnp.asarray(a, DTYPE)
 
 
-def synthesize(base: Model, key, n: int, sampler: SamplerConfig = SamplerConfig()) -> np.ndarray:
-    """Step 2: (n, d) samples of the base."""
-    return np.asarray(sample(base, key, n, sampler))
-
-
-def fit_auxiliary(key, base: Model, synthetic, cfg: TrainConfig) -> Model:
-    """Step 3: the auxiliary model, the base fine-tuned on ``synthetic``: (n_s, d) for cfg.steps = B steps."""
-    return train(key, check_data(synthetic, base.spec.dim, "synthetic"), base.spec, cfg, init=base)
-
-
-def run_sims(key, data, cfg: SIMSConfig) -> SIMSResult:
-    """Steps 1–4 from one key (see the module docstring for the key layout)."""
-    key, y = as_key(key), check_data(data, cfg.spec.dim)
-    base = fit_base(jax.random.fold_in(key, 0), y, cfg.spec, cfg.base)
-    synthetic = synthesize(base, jax.random.fold_in(key, 1), cfg.n_synthetic, cfg.sampler)
-    if not np.all(np.isfinite(synthetic)):
-        raise FloatingPointError("the base model produced non-finite samples; lower base.lr or check the data scale")
-    aux = fit_auxiliary(jax.random.fold_in(key, 2), base, synthetic, cfg.aux)
+def _one(cfg: SIMSConfig, x, key):
+    params = cfg.model.fit(x, jnp.ones(x.shape[0], DTYPE), key=jax.random.fold_in(key, 0))
     k3 = jax.random.fold_in(key, 3)
-    samples = {w: np.asarray(guided_sample(base, aux, k3, cfg.n_samples, w, cfg.sampler, cfg.space))
-               for w in cfg.omegas}
-    record = {**cfg.record(), "key": key_data(key), "data_shape": list(y.shape)}
-    return SIMSResult(record, base, aux, synthetic, samples)
+    samples = tuple(replace(cfg.model, omega=w).sample(params, k3, cfg.n_samples).astype(DTYPE)
+                    for w in cfg.omegas)
+    return params, samples
 
 
-__all__ = ["SIMSConfig", "SIMSResult", "fit_base", "synthesize", "fit_auxiliary", "run_sims"]
+def run_sims(data, cfg: SIMSConfig, *, key) -> SIMSResult:
+    """Steps 1–4 for one seed on data: (N, d)."""
+    key, x = as_key(key), _check_data(data)
+    params, samples = jax.jit(lambda x, k: _one(cfg, x, k))(x, key)
+    _check_finite(params)
+    return SIMSResult({**cfg.record(), "key": key_data(key), "data_shape": list(x.shape)}, params,
+                      {w: np.asarray(s) for w, s in zip(cfg.omegas, samples)})
+
+
+def run_sims_seeds(data, cfg: SIMSConfig, *, keys) -> SIMSResult:
+    """``run_sims`` vmapped over seeds: keys (S,) typed keys; data (N, d) shared or (S, N, d) one set per seed."""
+    x = _check_data(data)
+    axis = 0 if x.ndim == 3 else None
+    params, samples = jax.jit(jax.vmap(lambda x, k: _one(cfg, x, k), in_axes=(axis, 0)))(x, keys)
+    _check_finite(params)
+    return SIMSResult({**cfg.record(), "keys": [key_data(k) for k in keys], "data_shape": list(x.shape)}, params,
+                      {w: np.asarray(s) for w, s in zip(cfg.omegas, samples)})
+
+
+def _check_finite(params) -> None:
+    for name, p in (("base", params.base), ("auxiliary", params.aux)):
+        if not np.all(np.isfinite(np.asarray(p.loss))):
+            raise FloatingPointError(f"the {name} model's training loss is not finite: the training diverged "
+                                     "(lower the learning rate or check the data's scale)")
+
+
+__all__ = ["SIMSConfig", "SIMSResult", "run_sims", "run_sims_seeds"]
