@@ -119,15 +119,9 @@ def _model(width, steps, batch, lr):
     return lab.ScoreNetDiffusion(width, steps=steps, batch=batch, lr=lr)
 
 
-def _params(ds, r: int, g: int):
-    """ScoreNetParams of replicate r, generation g from a ``lab.simulate`` Dataset."""
-    import jax.numpy as jnp
-
-    from lab.diffusion.network import MLPParams
-    from lab.models.scorenet import ScoreNetParams
-
-    net = MLPParams(*(jnp.asarray(ds[v].values[r, g], jnp.float32) for v in ("W1", "b1", "W2", "b2")))
-    return ScoreNetParams(net, jnp.asarray(ds["train_loss"].values[r, g]))
+def _params(model, ds, r: int, g: int):
+    """Fitted params of replicate r, generation g from a ``lab.simulate`` Dataset (``Diffusion.params_at``)."""
+    return model.params_at(ds, r, g)
 
 
 def _regime(name: str, n: int):
@@ -160,10 +154,10 @@ def loop_run(dim: int, regime: str, n: int, generations: int, replicates: int, w
     if dim == 1:
         x, _ = metric.nodes()
         dens = jax.jit(lambda p: jnp.exp(model.log_prob(p, x[:, None])))
-        q = np.array([[np.asarray(dens(_params(ds, r, g))) for g in shown] for r in range(replicates)])
+        q = np.array([[np.asarray(dens(_params(model, ds, r, g))) for g in shown] for r in range(replicates)])
         out.update(x=np.asarray(x), density_mean=q.mean(0), density_r0=q[0])
     else:
-        out["samples"] = np.array([np.asarray(model.sample(_params(ds, 0, g), jax.random.key(seed + g), scatter))
+        out["samples"] = np.array([np.asarray(model.sample(_params(model, ds, 0, g), jax.random.key(seed + g), scatter))
                                    for g in shown])
     return out
 

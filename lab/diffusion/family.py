@@ -28,7 +28,7 @@ import numpy as np
 
 from lab import _checks
 from lab.diffusion import guidance, samplers
-from lab.diffusion.networks import MLP, Network
+from lab.diffusion.networks import MLP, Network, OneHidden
 from lab.diffusion.precond import DTYPE, EDM, Precond, denoise
 from lab.diffusion.samplers import Sampler
 from lab.diffusion.train import TrainConfig, train
@@ -77,7 +77,7 @@ class Diffusion:
       train: the training run (``lab.diffusion.TrainConfig``).
       sampler: the sampler (``lab.diffusion.Sampler``).
 
-    Dataset variables: ``train_loss`` (replicate, generation). The weights are not stored (they are large).
+    Dataset variables: ``train_loss`` (replicate, generation); the weights too for ``OneHidden`` (``variables``).
 
     Example:
       >>> import jax, jax.numpy as jnp, lab
@@ -148,7 +148,22 @@ class Diffusion:
         self.net.check_dim(d)
 
     def variables(self, params: DiffusionParams) -> dict:
-        return {"train_loss": (params.loss, ())}
+        """``train_loss``; for the small ``OneHidden`` network also its weights ``W1`` (…, feature, hidden), ``b1``
+        (…, hidden), ``W2`` (…, hidden, dim), ``b2`` (…, dim), so a study can rebuild any replicate's model
+        (``params_at``). Larger networks' weights are not stored."""
+        out = {"train_loss": (params.loss, ())}
+        if isinstance(self.net, OneHidden):
+            w = params.weights
+            out.update(W1=(w["W1"], ("feature", "hidden")), b1=(w["b1"], ("hidden",)),
+                       W2=(w["W2"], ("hidden", "dim")), b2=(w["b2"], ("dim",)))
+        return out
+
+    def params_at(self, ds, r: int, g: int) -> DiffusionParams:
+        """The fitted params of replicate r, generation g of a ``lab.simulate`` Dataset (``OneHidden`` only)."""
+        if not isinstance(self.net, OneHidden):
+            raise ValueError("params_at needs the OneHidden network (only its weights are stored in the Dataset)")
+        w = {v: jnp.asarray(ds[v].values[r, g], DTYPE) for v in ("W1", "b1", "W2", "b2")}
+        return DiffusionParams(w, jnp.asarray(ds["train_loss"].values[r, g]))
 
     def default_metrics(self, truth):
         from lab.metrics import samples
