@@ -139,7 +139,8 @@ class Diffusion:
     def log_prob(self, params: DiffusionParams, x):
         """(n,) log density of the probability-flow model at rows x: (n, d) (``samplers.log_density``)."""
         sig = self.sigmas()
-        out = samplers.log_density(self.denoiser(params), jnp.asarray(x, DTYPE), sig, self.precond.prior_std(sig[0]))
+        out = samplers.log_density(self.denoiser(params), jnp.asarray(x, DTYPE), sig, self.precond.prior_std(sig[0]),
+                                   self.precond.c_in)
         return out.astype(jnp.result_type(float))
 
     # ----------------------------------------------------------------------------------------- engine contract
@@ -247,7 +248,8 @@ class SIMS:
         """(n,) log density of the guided probability-flow model (denoiser-space guidance)."""
         sig = self.base.sigmas()
         D = self.guided_denoiser(params)
-        out = samplers.log_density(D, jnp.asarray(x, DTYPE), sig, self.base.precond.prior_std(sig[0]))
+        out = samplers.log_density(D, jnp.asarray(x, DTYPE), sig, self.base.precond.prior_std(sig[0]),
+                                   self.base.precond.c_in)
         return out.astype(jnp.result_type(float))
 
     def check(self, truth) -> None:

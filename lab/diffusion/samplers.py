@@ -125,18 +125,25 @@ def solve(D: Callable, z, sigmas, prior_std, cfg: Sampler, drift: Callable | Non
     return heun(denoiser_drift(D) if drift is None else drift, x0, z, sigmas, cfg)
 
 
-def log_density(D: Callable, x, sigmas, prior_std):
-    """(n,) log p_{σ_b}(x) of the probability-flow model at rows x: (n, d), σ_b the grid's smallest positive level,
-    Heun on the augmented state up the grid (module docstring), in the variable u = ln σ: dx/du = x − D and
-    d(∫∇·f)/du = d − tr ∂D/∂x, smooth on the geometric grids both parameterisations use."""
+def log_density(D: Callable, x, sigmas, prior_std, c_in: Callable):
+    """(n,) log p_{σ_b}(x) of the probability-flow model at rows x: (n, d), σ_b the grid's smallest positive level.
+
+    Integrated on the preconditioned state y = a x, a = c_in(σ) = 1/√(σ² + c²) (c = 1 for VP, σ_d for EDM; the VP
+    state itself), in u = ln σ (the lab's derivation, from dx/du = σ dx/dσ = x − D and da/du = −σ²a³):
+        dy/du = (1 − σ²a²) y − a D(y/a; σ),      ∇_y·(dy/du) = d (1 − σ²a²) − tr ∂D/∂x,
+        log p_x(x) = log p_y(a x) + d log a      (density of a linear map).
+    y stays of order one at every σ (x grows like σ), so Heun on the geometric grids is accurate where integrating x
+    itself is not. The prior at σ_0 is N(0, prior_std² I) on x, i.e. N(0, (a prior_std)² I) on y."""
     sig = np.asarray(sigmas, np.float64)
     up = jnp.asarray(sig[sig > 0][::-1], x.dtype)  # σ_b < … < σ_0
     d = x.shape[-1]
 
     def rhs(y, s):
-        one = lambda yi: D(yi[None], s)[0]  # noqa: E731  (d,) -> (d,)
-        tr = jax.vmap(lambda yi: jnp.trace(jax.jacfwd(one)(yi)))(y)
-        return y - D(y, s), d - tr
+        a = c_in(s)
+        one = lambda yi: D(yi[None] / a, s)[0]  # noqa: E731  (d,) -> (d,) D as a function of y
+        jac_tr = a * jax.vmap(lambda yi: jnp.trace(jax.jacfwd(one)(yi)))(y)  # tr ∂D/∂x = a tr ∂D/∂y
+        k = 1.0 - (s * a) ** 2
+        return k * y - a * D(y / a, s), d * k - jac_tr
 
     def step(carry, k):
         y, acc = carry
@@ -146,9 +153,11 @@ def log_density(D: Callable, x, sigmas, prior_std):
         f1, g1 = rhs(y + h * f0, s1)
         return (y + 0.5 * h * (f0 + f1), acc + 0.5 * h * (g0 + g1)), None
 
-    (y, acc), _ = jax.lax.scan(step, (x, jnp.zeros(x.shape[0], x.dtype)), jnp.arange(up.shape[0] - 1))
-    log_prior = -0.5 * jnp.sum(y**2, axis=-1) / prior_std**2 - d * np.log(prior_std) - 0.5 * d * np.log(2 * np.pi)
-    return log_prior + acc
+    a_b, a_0 = c_in(up[0]), c_in(up[-1])
+    (y, acc), _ = jax.lax.scan(step, (a_b * x, jnp.zeros(x.shape[0], x.dtype)), jnp.arange(up.shape[0] - 1))
+    std = a_0 * prior_std
+    log_prior = -0.5 * jnp.sum((y / std) ** 2, axis=-1) - d * jnp.log(std) - 0.5 * d * np.log(2 * np.pi)
+    return log_prior + acc + d * jnp.log(a_b)
 
 
 __all__ = ["Sampler", "KINDS", "denoiser_drift", "score_drift", "initial_noise", "heun", "euler_maruyama", "solve",
