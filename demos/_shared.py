@@ -2,7 +2,7 @@
 
 Three layers, so that a slider move is a look-up rather than a simulation:
   1. ``cached``: each simulation's result in memory and on disk (``.cache/demos/``, one pickle per call, keyed by the
-     function's name and code, its keyword arguments and the lab's version; written atomically);
+     function's name and code, its keyword arguments with defaults, and the lab's version; written atomically);
   2. JAX's persistent compilation cache (``.cache/jax/``), so a setting seen in any earlier session skips XLA;
   3. ``warm(fn, grid)``: ``make demos`` runs every demo's ``warm()`` before serving, filling layer 1 for every slider
      value, so no slider ever waits for a compilation.
@@ -48,13 +48,17 @@ def _code_digest(code) -> str:
 
 
 def cached(fn):
-    """Layer 1: call ``fn(**kwargs)`` once per distinct keyword arguments (JSON-able), in memory and on disk."""
+    """Layer 1: call ``fn(**kwargs)`` once per distinct keyword arguments, in memory and on disk.
+
+    The key holds the function's name and bytecode, every keyword argument (its defaults included; JSON-able) and the
+    lab's version. Constants read from the notebook's globals are NOT in the key: make them keyword defaults."""
     memo: dict = {}
 
     @functools.wraps(fn)
     def wrapper(**kwargs):
         import lab
 
+        kwargs = {**(fn.__kwdefaults__ or {}), **kwargs}
         blob = json.dumps({"fn": fn.__name__, "code": _code_digest(fn.__code__), "kwargs": kwargs,
                            "lab": lab.__version__}, sort_keys=True)
         digest = hashlib.sha256(blob.encode()).hexdigest()[:16]
