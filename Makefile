@@ -34,6 +34,7 @@ CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 test-browser: $(STAMP)
 	@test -n "$(CHROMIUM)" || { echo "make test-browser needs Debian's chromium: apt-get install -y chromium"; exit 2; }
 	$(PY) -m pip install -q -e '.[test,browser]'
+	$(PY) demos/_warm.py
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q -p no:xdist -m browser tests/test_demos_browser.py
 
 figures: $(STAMP)

@@ -149,7 +149,10 @@ def _(G, REPLICATES, ddof, exact, gaussian, mo, n, name, np, sim):
         _entry = {"simulated": float(sim[_k][G]), "exact": float(exact[_k][G]), "se": _se}
         if _how == "theory" or _k != "w2sq":  # W₂² under Replace is heavy-tailed too and has no variance formula
             key_numbers[_k] = _entry
-        _rows.append(f"| E[{_k}] at t = {G} | {_entry['simulated']:.4g} | {_entry['exact']:.4g} | {_se:.2g} ({_how}) |"
+        else:
+            _how = "replicates; too small: heavy tails"
+        _label = {"var": "E[σ²_t]", "logvar": "E[log σ²_t]", "w2sq": "E[W₂²_t]"}[_k]
+        _rows.append(f"| {_label} at t = {G} | {_entry['simulated']:.4g} | {_entry['exact']:.4g} | {_se:.2g} ({_how}) |"
                      f" {(_entry['simulated'] - _entry['exact']) / _se:+.1f} |")
     _drift = (sim["logvar"][G] - sim["logvar"][0]) / max(G, 1)
     mo.md("\n".join([

@@ -106,7 +106,8 @@ def _(G_MAX, K, M, P0, REPLICATES, categorical, matplotlib, np, shared, sim, t_v
     _c2 = _c.twinx()
     _c2.plot(_tt, sim["fixed"], color="C3", label="share of runs fixed (right)")
     _c2.set(ylim=(0, 1.02))
-    _c.set(title="support shrinks, runs fix", xlabel="generation t", xscale="symlog", ylim=(0, K + 0.5))
+    _c.set(title="support shrinks, runs fix", xlabel="generation t", xscale="symlog", xlim=(0, G_MAX),
+           ylim=(0, K + 0.5))
     _h1, _l1 = _c.get_legend_handles_labels()
     _h2, _l2 = _c2.get_legend_handles_labels()
     _c.legend(_h1 + _h2, _l1 + _l2, fontsize=8, loc="center left")
@@ -141,8 +142,9 @@ def _(G_MAX, M, P0, REPLICATES, categorical, mo, np, sim, tau):
 def _(mo):
     mo.md(r"""
     **What to try.** Move t: the tail (high ranks) is lost first, most of it at generation 0 already, when a rank with
-    p₀ ≲ 1/M gets no draw. Move τ below 1: the runs fix within a few generations, nearly always on rank 1. Above 1:
-    the tail is lost more slowly, yet the runs still fix. Edit with `marimo edit demos/tails.py`.
+    p₀ ≲ 1/M gets no draw. Move τ below 1: the runs fix within a few generations, nearly always on rank 1. Above 1
+    the survivors are pushed toward uniform, so the runs fix later (watch the share fixed in the right panel). Edit
+    with `marimo edit demos/tails.py`.
     """)
     return
 
