@@ -14,6 +14,10 @@ after generation 0, 1,000 replicates:
   (d) an exact shortcut (``benchmarks/shortcut.py``) drawing the sufficient statistics from their laws; an extra line,
       not counted toward the target.
 
+Extra rows (issue 17), the same comparison at d = 10 (Replace) and under Accumulate (d = 1 and d = 10), with
+``EXTRA_REPLICATES`` replicates (the per-replicate numpy side, ``numpy_loop_d``, uses ``rng.multivariate_normal`` and
+``np.cov`` and, under Accumulate, ``np.concatenate`` of all data so far; timed on ``--numpy-replicates`` and scaled).
+
 Targets (issue 2): (a) at least 20× faster than (b), and (a)/(c) ≤ 1.5. It also prints how (a) grows with
 generations, replicates and n (log-log slope; expected ≈ 1). The last line is ``speedup: <(b)/(a)>``.
 ``--prng rbg`` (or ``unsafe_rbg``) switches JAX's default PRNG for a measurement only; the lab's default is threefry.
@@ -45,6 +49,34 @@ def lab_loop(*, n=N, generations=GENERATIONS, replicates=REPLICATES, metrics=())
     return lab.simulate(lab.Gaussian([0.0], [[1.0]]), lab.GaussianFit(ddof=0), lab.Replace(), n=n,
                         generations=generations, replicates=replicates, key=0,
                         metrics=None if metrics is None else list(metrics))
+
+
+EXTRA_REPLICATES = 200
+EXTRA_ROWS = (("replace", 10), ("accumulate", 1), ("accumulate", 10))
+
+
+def lab_loop_d(regime: str, d: int, *, replicates=EXTRA_REPLICATES):
+    """(a) at dimension d under Replace or Accumulate, metrics=[]."""
+    reg = lab.Replace() if regime == "replace" else lab.Accumulate()
+    return lab.simulate(lab.Gaussian(np.zeros(d), np.eye(d)), lab.GaussianFit(ddof=0), reg, n=N,
+                        generations=GENERATIONS, replicates=replicates, key=0, metrics=[])
+
+
+def numpy_loop_d(regime: str, d: int, replicates: int, *, n=N, generations=GENERATIONS, seed=0):
+    """(b) at dimension d: per replicate and generation, sample (``multivariate_normal``), then refit (mean, np.cov)
+    on the last samples (Replace) or on everything so far (Accumulate). Returns the means (R, G+1, d)."""
+    rng = np.random.default_rng(seed)
+    means = np.empty((replicates, generations + 1, d))
+    for r in range(replicates):
+        mu, cov = np.zeros(d), np.eye(d)
+        pool = np.empty((0, d))
+        for t in range(generations + 1):
+            x = rng.multivariate_normal(mu, cov, n)
+            pool = x if regime == "replace" else np.concatenate([pool, x])
+            mu = pool.mean(axis=0)
+            cov = np.atleast_2d(np.cov(pool, rowvar=False, bias=True))
+            means[r, t] = mu
+    return means
 
 
 def numpy_loop(replicates, *, n=N, generations=GENERATIONS, seed=0):
@@ -168,6 +200,12 @@ def main(argv=None) -> None:
     print(f"(a)/(c), ratio to the floor: {ratio:.2f}   (target <= 1.5: {'met' if ratio <= 1.5 else 'NOT met'}); "
           f"(b)/(c) = {b / c:.1f}, the largest speedup any sampler drawing every variate with jax.random.normal "
           f"could reach here")
+    for regime, d in EXTRA_ROWS:
+        (first, a_d), = timed({"a": lambda: lab_loop_d(regime, d)}, args.repeats).values()
+        sub = min(k, EXTRA_REPLICATES)
+        b_d = min(_once(lambda: numpy_loop_d(regime, d, sub, seed=i)) for i in range(args.repeats)) * EXTRA_REPLICATES / sub
+        print(f"{regime:<10} d={d:<3} {EXTRA_REPLICATES} replicates: lab {a_d:7.3f} s warm (first call {first:.2f} s), "
+              f"numpy {b_d:7.3f} s (timed on {sub}, scaled)   speedup {b_d / a_d:.1f}x")
     if not args.no_scaling:
         print("\n".join(scaling(max(2, args.repeats - 1))))
     print(f"speedup: {speedup:.1f}")

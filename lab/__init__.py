@@ -6,54 +6,67 @@ Neural-network families choose float32 explicitly for their own parameters.
 
 Cores: unless XLA_FLAGS already names a host device count, importing ``lab`` (before JAX's first computation) asks
 XLA for one CPU device per core, and ``simulate`` spreads each chunk of replicates over them (``lab/loop.py``).
+
+Compilation cache: importing ``lab`` turns on JAX's persistent compilation cache in a user cache folder; opt out with
+``LAB_COMPILATION_CACHE=0`` (``lab/_setup.py``).
+
+Imports are lazy (PEP 562 module ``__getattr__``): ``import lab`` loads neither JAX nor the submodules; ``lab.X`` imports
+what X needs on first use. The names in ``__all__`` are the public API.
 """
-import os
+from lab import _setup
 
-if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count="
-                               + str(max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                                         else os.cpu_count() or 1))).strip()
-
-import jax  # noqa: E402
-
-jax.config.update("jax_enable_x64", True)
+_setup.apply()
 
 __version__ = "0.1.0"
 
-from lab import metrics, theory  # noqa: E402
-from lab.distributions import Gaussian  # noqa: E402
-from lab.loop import simulate  # noqa: E402
-from lab.models import GaussianFit, GaussianParams  # noqa: E402
-from lab.models import KDE, CategoricalFit, LinearRegressionFit, MixtureFit  # noqa: E402
-from lab.regimes import Accumulate, AccumulateSubsample, Augment, Fresh, Replace  # noqa: E402
-from lab.truths import Categorical, Dataset, GaussianMixture, LinearModel, two_moons, zipf  # noqa: E402
+# public name -> module that defines it (a name equal to its module's last part is the submodule itself)
+_EXPORTS = {
+    "Gaussian": "lab.distributions",
+    "GaussianMixture": "lab.truths", "Categorical": "lab.truths", "zipf": "lab.truths", "LinearModel": "lab.truths",
+    "Dataset": "lab.truths", "two_moons": "lab.truths",
+    "GaussianFit": "lab.models", "GaussianParams": "lab.models", "MixtureFit": "lab.models", "KDE": "lab.models",
+    "CategoricalFit": "lab.models", "LinearRegressionFit": "lab.models", "ScoreNetDiffusion": "lab.models",
+    "Diffusion": "lab.diffusion", "SIMS": "lab.diffusion",
+    "Replace": "lab.regimes", "Accumulate": "lab.regimes", "AccumulateSubsample": "lab.regimes",
+    "Augment": "lab.regimes", "Fresh": "lab.regimes", "Weighted": "lab.regimes.weighted",
+    "simulate": "lab.loop",
+    "metrics": "lab.metrics", "theory": "lab.theory", "diffusion": "lab.diffusion", "sims": "lab.sims",
+    # Remedies (issue 5): transforms on synthetic samples and the weighted real-data regime.
+    "Curate": "lab.transforms", "NegDistance": "lab.transforms", "TableReward": "lab.transforms",
+    "Correct": "lab.transforms", "Ideal": "lab.transforms", "Langevin": "lab.transforms", "Project": "lab.transforms",
+    "Verify": "lab.transforms", "Near": "lab.transforms", "DensityAbove": "lab.transforms",
+}
 
 __all__ = [
     "Gaussian", "GaussianMixture", "Categorical", "zipf", "LinearModel", "Dataset", "two_moons",
     "GaussianFit", "GaussianParams", "MixtureFit", "KDE", "CategoricalFit", "LinearRegressionFit",
     "Replace", "Accumulate", "AccumulateSubsample", "Augment", "Fresh",
     "simulate", "metrics", "theory", "__version__",
+    "ScoreNetDiffusion", "diffusion", "Diffusion", "SIMS",
+    "Weighted", "Curate", "NegDistance", "TableReward", "Correct", "Ideal", "Langevin", "Project",
+    "Verify", "Near", "DensityAbove",
+    "sims",
 ]
 
-from lab import diffusion  # noqa: E402
-from lab.models import ScoreNetDiffusion  # noqa: E402
 
-__all__ += ["ScoreNetDiffusion", "diffusion"]
+def __getattr__(name: str):
+    import importlib
 
-# Remedies (issue 5): transforms on synthetic samples and the weighted real-data regime.
-from lab.regimes.weighted import Weighted  # noqa: E402
-from lab.transforms import Correct, Curate, DensityAbove, Ideal, Langevin, Near, NegDistance, Project  # noqa: E402
-from lab.transforms import TableReward, Verify  # noqa: E402
+    module = _EXPORTS.get(name)
+    if module is None:  # any submodule (lab.keys, lab.loop, …), as the eager imports used to expose them
+        if name.startswith("__"):
+            raise AttributeError(f"module 'lab' has no attribute {name!r}")
+        try:
+            return importlib.import_module(f"lab.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"lab.{name}":
+                raise
+            raise AttributeError(f"module 'lab' has no attribute {name!r}") from None
+    mod = importlib.import_module(module)
+    value = mod if module.rsplit(".", 1)[-1] == name else getattr(mod, name)
+    globals()[name] = value
+    return value
 
-__all__ += ["Weighted", "Curate", "NegDistance", "TableReward", "Correct", "Ideal", "Langevin", "Project",
-            "Verify", "Near", "DensityAbove"]
 
-# One diffusion stack (issue 10): the Diffusion and SIMS families; ScoreNetDiffusion is a thin name for F1's setting.
-from lab.diffusion import SIMS, Diffusion  # noqa: E402
-
-__all__ += ["Diffusion", "SIMS"]
-
-# SIMS: EDM diffusion, negative guidance, digits and 2-D worlds (issue 6); ``lab.sims.*``.
-from lab import sims  # noqa: E402
-
-__all__ += ["sims"]
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -28,6 +28,15 @@ class GaussianParams(NamedTuple):
     cov: jax.Array
 
 
+class GaussianStats(NamedTuple):
+    """Weighted statistics of a training set, mergeable: weight sum W (), mean (d,), M2 = Σ w_i (x_i − mean)(x_i − mean)ᵀ
+    (d, d)."""
+
+    W: jax.Array
+    mean: jax.Array
+    M2: jax.Array
+
+
 @dataclass(frozen=True)
 class GaussianFit:
     """Gaussian refit of every generation.
@@ -76,6 +85,30 @@ class GaussianFit:
             return GaussianParams(mean, (jnp.sum(w * r[:, 0] ** 2) / denom).reshape(1, 1))
         cov = sym((r * w[:, None]).T @ r / denom)
         return GaussianParams(mean, cov)
+
+    def summarize(self, x: jax.Array, w: jax.Array) -> GaussianStats:
+        """Statistics (W, mean, M2) of x: (N, d) with weights w: (N,); an all-zero block gives W = 0, mean 0, M2 0."""
+        W = jnp.sum(w)
+        mean = jnp.sum(w[:, None] * x, axis=0) / jnp.where(W > 0, W, 1.0)
+        r = x - mean
+        M2 = jnp.sum(w * r[:, 0] ** 2).reshape(1, 1) if x.shape[-1] == 1 else sym((r * w[:, None]).T @ r)
+        return GaussianStats(W, mean, M2)
+
+    def merge(self, a: GaussianStats, b: GaussianStats) -> GaussianStats:
+        """Statistics of the union of two training sets (Chan, Golub & LeVeque 1979, "Updating formulae and a pairwise
+        algorithm for computing sample variances", eq. 2.1; stable, unlike Σ w x xᵀ − W μμᵀ):
+            W = W_a + W_b,  δ = μ_b − μ_a,  μ = μ_a + δ W_b / W,  M2 = M2_a + M2_b + δδᵀ W_a W_b / W."""
+        W = a.W + b.W
+        delta = b.mean - a.mean
+        return GaussianStats(W, a.mean + delta * (b.W / W), a.M2 + b.M2 + jnp.outer(delta, delta) * (a.W * b.W / W))
+
+    def fit_summary(self, s: GaussianStats) -> GaussianParams:
+        """The fit of the training set that ``s`` summarises: μ̂ = mean, Σ̂ = M2 / (W − ddof) (W ≤ ddof: / W).
+        Equal to ``fit`` on the same rows up to floating-point rounding (the sums run in another order)."""
+        if self.mean_only:
+            d = s.mean.shape[-1]
+            return GaussianParams(s.mean, jnp.eye(d) if self.fixed_cov is None else jnp.asarray(self.fixed_cov))
+        return GaussianParams(s.mean, s.M2 / jnp.where(s.W - self.ddof > 0, s.W - self.ddof, s.W))
 
     def sample(self, params: GaussianParams, key: jax.Array, n: int) -> jax.Array:
         """(n, d) draws from N(μ̂, λ_s Σ̂)."""

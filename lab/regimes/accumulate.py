@@ -7,6 +7,7 @@ AccumulateSubsample keeps the same growing pool but trains each generation on a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -21,10 +22,16 @@ class Accumulate:
     Args:
       synthetic: m, synthetic samples added per generation; None means m = n.
       transforms: transforms applied to the synthetic samples before they enter.
+
+    The training set of generation t is that of t − 1 plus the synthetic block (``appends``): with a family whose
+    statistics merge (``GaussianFit``), the engine keeps those statistics instead of the buffer, so a generation costs
+    O(m) rather than O(n + G·m) (``lab/loop.py``).
     """
 
     synthetic: int | None = None
     transforms: tuple = ()
+
+    appends: ClassVar[bool] = True
 
     def __post_init__(self):
         optional_count("synthetic", self.synthetic)
