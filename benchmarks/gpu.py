@@ -423,7 +423,8 @@ def main(argv=None):
             "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
             "python": platform.python_version(), "host": platform.node(), "precision": args.precision,
             "compile_mode": None if args.no_compile else args.compile_mode,
-            "torch_threads": torch.get_num_threads() if device.type == "cpu" else None, "seconds": args.seconds, "smoke": args.smoke, "batch": BATCH, "lr": LR,
+            "torch_threads": torch.get_num_threads() if device.type == "cpu" else None,
+            "seconds": args.seconds, "smoke": args.smoke, "batch": BATCH, "lr": LR,
             "precond": PRECOND.describe(), "chunk": args.chunk, "seeds": args.seeds,
             "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
     print(f"jax {meta['jax']} ({meta['jax_backend']}: {', '.join(meta['jax_devices'])}); torch {meta['torch']} on "
