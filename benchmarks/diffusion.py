@@ -1,7 +1,8 @@
 """Benchmark (issue 10, item 5): R = 16 replicates of one generation of DSM training of the sims_loop network through
 ``lab.simulate`` against 16 sequential calls of the same training, in one run.
 
-Run: ``.venv/bin/python benchmarks/diffusion.py`` (or ``make bench``); ``--repeats K`` (default 3) interleaved
+Run: ``.venv/bin/python benchmarks/diffusion.py`` (or ``make bench``; for a clean 2-core figure on a bigger idle
+machine: ``JAX_PLATFORMS=cpu taskset -c 0,1 python benchmarks/diffusion.py``); ``--repeats K`` (default 3) interleaved
 rounds, ``--replicates R`` (default 16), ``--steps S`` (default 1000), ``--no-breakdown`` skips the extra rows.
 
 The work, identical on both sides: the network of ``studies/sims_loop.py`` (``MLP(64, 3)`` under
@@ -138,7 +139,8 @@ def main():
     ap.add_argument("--no-breakdown", action="store_true", help="skip the extra row (vmapped on one device)")
     args = ap.parse_args()
     R, fam = args.replicates, model(args.steps)
-    print(f"jax {jax.__version__}, devices {jax.devices()}, {os.cpu_count()} CPUs; load average at start "
+    print(f"jax {jax.__version__}, devices {jax.devices()}, {len(os.sched_getaffinity(0))} CPUs usable; "
+          "load average at start "
           + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     print(f"work: R={R} replicates x {fam.train.steps} steps, batch {fam.train.batch}, {NET} under {PRECOND}, "
           f"n={N} rows of ring(8, 2.0, 0.15); parameters per network "
@@ -180,8 +182,9 @@ def main():
         V = wall[names[2]]
         print(f"breakdown: vectorisation (sequential / vmapped on one device) {S / V:.2f}; "
               f"devices and engine (vmapped on one device / lab) {V / L:.2f}; product {S / L:.2f}")
-    ceiling = os.cpu_count() * cpu["sequential"] / cpu["lab"]
-    print(f"bound on this machine: cores ({os.cpu_count()}) x sequential cpu / lab cpu "
+    cores = len(jax.devices()) if jax.default_backend() == "cpu" else 1
+    ceiling = cores * cpu["sequential"] / cpu["lab"]
+    print(f"bound on this machine: cores ({cores}) x sequential cpu / lab cpu "
           f"({cpu['sequential'] / cpu['lab']:.2f}) = {ceiling:.2f}")
     print(f"load average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(f"speedup: {S / L:.2f}")
