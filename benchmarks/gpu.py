@@ -321,7 +321,8 @@ def bench_net(name, spec, x, args, budget, device) -> dict:
     except Exception as e:  # noqa: BLE001  (no C++ compiler / Triton on a CPU machine: skipped under --smoke)
         if not (args.smoke or args.no_compile):
             raise
-        out["c_compile"] = {"skipped": f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"}
+        why = str(e).splitlines()[0][:200] if str(e) else ""
+        out["c_compile"] = {"skipped": "--no-compile" if args.no_compile else f"{type(e).__name__}: {why}"}
         print(f"(c) torch.compile skipped: {out['c_compile']['skipped']}", flush=True)
 
     # (d) 16 seeds: vmapped lab against 16 sequential PyTorch runs
@@ -361,7 +362,7 @@ def bench_net(name, spec, x, args, budget, device) -> dict:
 
 
 def table(results: dict) -> str:
-    rows = [f"{'network':<8} {'row':<34} {'steps/s':>11} {'compile s':>10}"]
+    rows = [f"{'network':<8} {'row':<40} {'steps/s':>11} {'compile s':>10}"]
     for name, r in results.items():
         S = r["d_torch"]["runs"]
         c = r["c_compile"]
@@ -373,7 +374,7 @@ def table(results: dict) -> str:
                 (f"(d) torch, {S} sequential (seed-steps)", r["d_torch"]["seed_steps_per_s"], None)):
             vs = f"{v:11.1f}" if v is not None else f"{'skipped':>11}"
             cs = f"{comp:10.2f}" if comp is not None else f"{'':>10}"
-            rows.append(f"{name:<8} {label:<34} {vs} {cs}")
+            rows.append(f"{name:<8} {label:<40} {vs} {cs}")
         q = r["ratios"]
         ac = "n/a" if q["a_over_c"] is None else f"{q['a_over_c']:.2f}"
         rows.append(f"{name:<8} ratios: a/b {q['a_over_b']:.2f}, a/c {ac} (goal >= 1), "
