@@ -43,12 +43,14 @@ figures: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/families.py
+	$(PY) benchmarks/diffusion.py
 
-# The benchmarks against PyTorch (score network, SIMS training): installs the `bench` extra (CPU torch) first.
+# The benchmarks against PyTorch (score network; the digits denoisers of benchmarks/gpu.py, a smoke run here: the
+# real one runs on an accelerator): installs the `bench` extra (CPU torch) first.
 bench-torch: $(STAMP)
 	$(PY) -m pip install -q -e '.[test,bench]'
 	$(PY) benchmarks/scorenet.py
-	$(PY) benchmarks/sims.py
+	$(PY) benchmarks/gpu.py --smoke --no-compile
 
 # The SIMS suite at the cpu-quick preset (the five sims_* figures).
 sims: $(STAMP)

@@ -6,8 +6,10 @@ Run: ``.venv/bin/pip install -e '.[bench]'`` (PyTorch 2.13, CPU), then ``.venv/b
 Both sides, per replicate: draw n = 512 real points from a 1-D bimodal mixture; train the one-hidden-layer noise
 predictor ε̂(x, t) = W₂ silu(W₁[x, α_t, σ_t] + b₁) + b₂ (width 64) for 1000 Adam steps, batch 256, peak learning rate
 1e-2 with cosine decay to 0, t log-uniform on [t_min, T], loss ‖ε̂ − ε‖²; sample 1024 points by the probability-flow
-ODE (Heun, 50 geometric steps, x_T ~ N(0, 1)); compute the exact 1-D W₂ to 1024 truth draws.
-Lab: ``lab.simulate(truth, ScoreNetDiffusion(...), Replace(), generations=0, metrics=[W2Samples(1024)])`` — the fit
+ODE (Heun, 50 steps on the geometric time grid, x_T ~ N(0, 1); the lab's Heun runs in EDM's σ-space, the PyTorch
+one in VP time: the same step count and network evaluations); compute the exact 1-D W₂ to 1024 truth draws.
+Lab: ``lab.simulate(truth, ScoreNetDiffusion(...), Replace(), generations=0, metrics=[W2Samples(1024)])``
+(``ScoreNetDiffusion`` is the thin constructor of ``lab.Diffusion(OneHidden(64), VP(...), TrainConfig(...))``): the fit
 and the metric's sampling vectorised over replicates (and spread over the CPU devices ``lab`` sets up). Timed warm: a
 first call compiles (printed apart), the second is timed. PyTorch: the loop a user would write (``torch.nn``,
 ``torch.optim.Adam``, ``CosineAnnealingLR``), default threads, float32, one replicate after another.
@@ -29,7 +31,7 @@ TRUTH = lab.GaussianMixture([0.4, 0.6], [[-2.0], [1.5]], [[[0.25]], [[0.5]]])
 # time_law="log_uniform": the PyTorch side below draws t log-uniform, so the lab side must too (like for like).
 MODEL = lab.ScoreNetDiffusion(WIDTH, steps=STEPS, lr=LR, batch=BATCH, sampler="ode", sample_steps=SAMPLE_STEPS,
                               time_law="log_uniform")
-BETA, T_MIN, T_MAX = MODEL.beta, MODEL.t_min, MODEL.t_max
+BETA, T_MIN, T_MAX = MODEL.precond.beta, MODEL.precond.t_min, MODEL.precond.t_max  # a lab.Diffusion under VP
 
 
 def lab_run() -> float:
