@@ -87,7 +87,11 @@ def _jsonable(v):
         return v.item()
     if isinstance(v, float) and v != v:
         return None
-    return v
+    if hasattr(v, "__dataclass_fields__"):  # e.g. a network spec inside a record
+        return {"kind": type(v).__name__, **{f: _jsonable(getattr(v, f)) for f in v.__dataclass_fields__}}
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
 
 
 def dump_results(results: dict, path) -> Path:

@@ -176,10 +176,14 @@ def chunks(seeds, size: int) -> list:
 
 
 def per_seed(results: dict) -> dict:
-    """{f"seed_{s}": value} from cells that each return {f"seed_{s}": value} for their group of seeds."""
+    """{f"seed_{s}": value} from cells named "seeds_…" that each return {f"seed_{s}": value} for their group of
+    seeds (entries already named "seed_…" are kept as they are)."""
     out = {}
-    for v in results.values():
-        out.update(v)
+    for k, v in results.items():
+        if k.startswith("seeds_"):
+            out.update(v)
+        else:
+            out[k] = v
     return out
 
 
@@ -212,9 +216,10 @@ def probe_training(family, shape, *, steps: int = 4, key: int = 0) -> float:
 #   sampling  2 · P · rows · NFE · nets · seeds (Heun with N steps: 2N − 1 NFE; guided sampling evaluates 2 nets),
 # divided by an effective rate; plus a per-step latency floor (tiny networks are launch-bound on a GPU, not
 # flop-bound), a compile allowance per cell and the study's own metric estimate. RATE["gpu"] is calibrated on issue
-# 11's H100 measurement (digits MLP 1024×4, 50k steps at batch 512: ~30 s a seed ≈ 17 TFLOP/s effective, float32);
-# RATE["cpu"] on the cpu-quick digits run here (2 shared cores). Treat the result as ±2×.
-RATE = {"gpu": 15e12, "cpu": 2e10}  # effective flop/s
+# 11's H100 measurement (digits MLP 1024×4, P = 8.6 M with its noise-embedding layers, 50k steps at batch 512: ~30 s
+# a seed ≈ 40 TFLOP/s effective: XLA's default float32 matmuls use TF32 tensor cores); RATE["cpu"] is a guess for
+# 2 unloaded cores. Treat the result as ±2×.
+RATE = {"gpu": 40e12, "cpu": 2e10}  # effective flop/s
 STEP_FLOOR = {"gpu": 4e-4, "cpu": 0.0}  # seconds per optimiser step or sampler NFE at least (launch-bound)
 COMPILE = {"gpu": 40.0, "cpu": 15.0}  # seconds per cell (trace + XLA compile)
 
