@@ -116,12 +116,12 @@ PRESETS = {
                         n_samples=600, seeds=(0, 1)),
     "cpu-full": Config(base_steps=8000, n_pool=4000, n_synthetic=1500, aux_steps=600,
                        omegas=(0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0), n_samples=1400, seeds=(0, 1, 2)),
-    # gpu: one H100 (issue 11): the sims_digits network and lr (MLP 1024×4 at lr 5e-4; 2e-3 diverged), 20,000
+    # gpu: one H100 (issue 11): the sims_digits network and lr (MLP 1024×4 at lr 5e-4; 2e-3 diverged), 16,000
     # base steps at batch 512, two fine-tunings (selected and control) of B = 2000, pool 20,000; 16 seeds in 2 cells
-    # of 8 vmapped seeds. Estimate (``estimate_seconds``, method in ``studies._sims_common``): ≈ 4.9e15 training
-    # flops per cell ≈ 125 s at 40 TFLOP/s, + pool and guided sampling (2 arms × 9 ω) + compile + CPU metrics
-    # (classifier features, FD, k-NN: ~0.2 s per seed, ω and arm) ≈ 3.3 min a cell, ≈ 6.5 min the study.
-    "gpu": Config(width=1024, depth=4, base_steps=20_000, batch=512, lr=5e-4, n_pool=20_000, n_synthetic=8000,
+    # of 8 vmapped seeds. Estimate (``estimate_seconds``, method in ``studies._sims_common``): 6·P·batch·steps·8 ≈
+    # 4.2e15 training flops per cell ≈ 105 s at 40 TFLOP/s, + pool and guided sampling (2 arms × 9 ω) + compile +
+    # CPU metrics (classifier features, FD, k-NN: ~0.2 s per seed, ω and arm) ≈ 3 min a cell, ≈ 6 min the study.
+    "gpu": Config(width=1024, depth=4, base_steps=16_000, batch=512, lr=5e-4, n_pool=20_000, n_synthetic=8000,
                   aux_steps=2000, omegas=(0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0), n_samples=1400,
                   sampler_steps=32, seeds=tuple(range(16)), seeds_per_cell=8),
 }
