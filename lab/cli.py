@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--preset", default="quick")
     a.add_argument("--jobs", type=int, default=1)
     g = sub.add_parser("sims", help="the SIMS suite (issue 6): every sims_* study at one preset, then their figures")
-    g.add_argument("--preset", default="cpu-quick", help="cpu-quick | cpu-full | gpu-full")
+    g.add_argument("--preset", default="cpu-quick", help="cpu-quick | cpu-full | gpu (gpu: figures/gpu/, sized for one H100)")
     g.add_argument("--only", nargs="+", default=None, metavar="NAME", help="a subset of the sims_* studies")
     g.add_argument("--jobs", type=int, default=1)
     s = sub.add_parser("simulate", help="a Gaussian loop in one command: per-generation averages over replicates")
@@ -94,13 +94,23 @@ def _cmd_sims(args):
         if name not in studies.SIMS:
             raise ValueError(f"only must name sims studies {list(studies.SIMS)}, got {name!r}")
     backend = jax.default_backend()
-    print(f"SIMS suite, preset {args.preset}, JAX backend {backend} ({len(jax.devices())} device(s))")
+    print(f"SIMS suite, preset {args.preset}, JAX backend {backend} ({len(jax.devices())} device(s): "
+          f"{jax.devices()[0].device_kind})")
     if args.preset.startswith("gpu") and backend == "cpu":
-        print("warning: gpu-full on a machine without a JAX GPU runs on the CPU (slow); see README for the CUDA "
-              "install", file=sys.stderr)
+        print(f"warning: preset {args.preset} is sized for an accelerator (one H100) and this JAX backend is the CPU: "
+              "it will be very slow; see README for the CUDA install", file=sys.stderr)
     mods = [studies.load(n) for n in names]
     for mod in mods:
         study.preset_config(mod, args.preset)
+    total = 0.0
+    for mod in mods:
+        if hasattr(mod, "estimate_seconds"):
+            est = float(mod.estimate_seconds(study.preset_config(mod, args.preset), backend))
+            total += est
+            print(f"  {mod.NAME:16s} estimated {est / 60:6.1f} min on {backend} (cached cells are skipped)")
+        else:
+            print(f"  {mod.NAME:16s} no run-time estimate")
+    print(f"  {'total':16s} estimated {total / 60:6.1f} min (±2×; method in studies/_sims_common.py)", flush=True)
     for mod in mods:
         print(study.run(mod, args.preset, jobs=_jobs(args.jobs)))
 

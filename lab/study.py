@@ -7,7 +7,9 @@ A study module defines
   (seed included), so every cell can be cached, resumed and run in its own process;
 - ``plot(results: dict[cell name, value], cfg) -> matplotlib Figure``.
 ``run`` computes missing cells (joblib processes when ``jobs`` > 1; Dask or Ray through joblib's backends when the
-user configures one), caches each atomically, and writes ``figures/<NAME>.png``.
+user configures one), caches each atomically, and writes ``figures/<NAME>.png``. Presets named ``gpu`` (or
+``gpu-…``) write to ``figures/gpu/`` and also dump the cells' results there as ``<NAME>.json`` (``dump_results``: the
+small per-cell numbers, so ``plot`` can be called again on a machine without the accelerator: ``load_results``).
 """
 from __future__ import annotations
 
@@ -63,23 +65,72 @@ def preset_config(module, preset: str):
     return module.PRESETS[preset]
 
 
+def _atomic_write(out: Path, suffix: str, write) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=suffix)
+    os.close(fd)
+    write(tmp)
+    os.chmod(tmp, cache._FILE_MODE)  # mkstemp makes 0600 files; give the usual permissions
+    os.replace(tmp, out)
+
+
+def _jsonable(v):
+    import numpy as np
+
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return _jsonable(v.tolist())
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, float) and v != v:
+        return None
+    if hasattr(v, "__dataclass_fields__"):  # e.g. a network spec inside a record
+        return {"kind": type(v).__name__, **{f: _jsonable(getattr(v, f)) for f in v.__dataclass_fields__}}
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
+
+
+def dump_results(results: dict, path) -> Path:
+    """Write {cell name: value} as JSON (numpy arrays as lists); the values must be plain numbers, lists and dicts."""
+    import json
+
+    out = Path(path)
+    _atomic_write(out, ".json", lambda tmp: Path(tmp).write_text(json.dumps(_jsonable(results))))
+    return out
+
+
+def load_results(path) -> dict:
+    """{cell name: value} from ``dump_results``: pass it to the study's ``plot`` (no recomputation)."""
+    import json
+
+    return json.loads(Path(path).read_text())
+
+
+def figures_dir_for(preset: str, figures_dir="figures") -> Path:
+    """``figures/gpu`` for the accelerator presets, ``figures`` otherwise."""
+    return Path(figures_dir) / "gpu" if preset.startswith("gpu") else Path(figures_dir)
+
+
 def run(module, preset: str = "quick", *, jobs: int = 1, figures_dir="figures", root=None, progress=True) -> Path:
-    """Compute a study and write its figure atomically; returns the figure's path."""
+    """Compute a study and write its figure atomically (gpu presets: to ``figures/gpu/`` with the results' JSON);
+    returns the figure's path."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     results = compute(module, preset, jobs=jobs, root=root, progress=progress)
+    where = figures_dir_for(preset, figures_dir)
+    if preset.startswith("gpu"):
+        dump_results(results, where / f"{module.NAME}.json")
     fig = module.plot(results, preset_config(module, preset))
-    out = Path(figures_dir) / f"{module.NAME}.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    out = where / f"{module.NAME}.png"
+    _atomic_write(out, ".png", lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight"))
     plt.close(fig)
-    os.chmod(tmp, cache._FILE_MODE)  # mkstemp makes 0600 files; give the usual permissions
-    os.replace(tmp, out)
     return out
 
 

@@ -146,3 +146,108 @@ def settings_of(cfg, drop=("seeds",)) -> dict:
 
 def verdict_word(ok: bool | None) -> str:
     return "SUPPORTED" if ok else ("INCONCLUSIVE" if ok is None else "NOT SUPPORTED")
+
+
+# ------------------------------------------------------------------------------------------------------------------ #
+# Shared machinery of the ported studies (issue 10's ``lab.Diffusion`` / ``lab.SIMS``; issue 11's gpu presets)      #
+# ------------------------------------------------------------------------------------------------------------------ #
+def diffusion(width: int, depth: int, steps: int, batch: int, lr: float, *, ema_decay: float = 0.999,
+              sampler_steps: int = 18, sigma_data: float = 0.5):
+    """The studies' base family: ``lab.Diffusion(MLP(width, depth), EDM(sigma_data), TrainConfig(...), Heun)``."""
+    import lab
+    from lab.diffusion import EDM, MLP, Sampler, TrainConfig
+
+    return lab.Diffusion(MLP(width, depth), EDM(sigma_data=sigma_data),
+                         TrainConfig(steps=steps, batch=batch, lr=lr, ema_decay=ema_decay), Sampler(sampler_steps))
+
+
+def seed_keys(seeds):
+    """(S,) typed keys jax.random.key(s), one per seed (the vmapped axis of ``run_sims_seeds``)."""
+    import jax
+    import jax.numpy as jnp
+
+    return jax.vmap(jax.random.key)(jnp.asarray([int(s) for s in seeds], jnp.uint32))
+
+
+def chunks(seeds, size: int) -> list:
+    """Seeds in groups of at most ``size``: one cell each (a cell vmaps its group; cells are cached one by one)."""
+    seeds = [int(s) for s in seeds]
+    return [seeds[i:i + size] for i in range(0, len(seeds), max(1, int(size)))]
+
+
+def per_seed(results: dict) -> dict:
+    """{f"seed_{s}": value} from cells named "seeds_…" that each return {f"seed_{s}": value} for their group of
+    seeds (entries already named "seed_…" are kept as they are)."""
+    out = {}
+    for k, v in results.items():
+        if k.startswith("seeds_"):
+            out.update(v)
+        else:
+            out[k] = v
+    return out
+
+
+def tree_index(tree, i: int):
+    import jax
+
+    return jax.tree_util.tree_map(lambda a: a[i], tree)
+
+
+def probe_training(family, shape, *, steps: int = 4, key: int = 0) -> float:
+    """Guard (issue 11 item 2): ``steps`` optimiser steps of ``family`` (a ``lab.Diffusion``) at its real network,
+    batch and *peak* learning rate (no warm-up, no decay: the harshest steps of the real run) on standard-normal rows
+    of ``shape`` = (N, d); returns the last loss (the caller asserts it is finite)."""
+    from dataclasses import replace
+
+    import jax
+    import jax.numpy as jnp
+
+    from lab.diffusion import train
+
+    t = replace(family.train, steps=steps, warmup=0, lr_end=1.0)
+    x = jax.random.normal(jax.random.key(key), tuple(shape), jnp.float32)
+    out = jax.jit(lambda x: train(family.precond, family.net, t, x, jnp.ones(x.shape[0]), key=jax.random.key(1)))(x)
+    return float(out.losses[-1])
+
+
+# Run-time estimate (``estimate_seconds`` of each study, printed by ``python -m lab sims``). Method: count the
+# network's multiply-adds from its parameter count P (an MLP does ~P multiply-adds per row and NFE), then
+#   training  6 · P · batch · steps · seeds flops (forward 2P, backward 4P per row),
+#   sampling  2 · P · rows · NFE · nets · seeds (Heun with N steps: 2N − 1 NFE; guided sampling evaluates 2 nets),
+# divided by an effective rate; plus a per-step latency floor (tiny networks are launch-bound on a GPU, not
+# flop-bound), a compile allowance per cell and the study's own metric estimate. RATE["gpu"] is calibrated on issue
+# 11's H100 measurement (digits MLP 1024×4, P = 8.6 M with its noise-embedding layers, 50k steps at batch 512: ~30 s
+# a seed ≈ 40 TFLOP/s effective: XLA's default float32 matmuls use TF32 tensor cores); RATE["cpu"] is a guess for
+# 2 unloaded cores. Treat the result as ±2×.
+RATE = {"gpu": 40e12, "cpu": 2e10}  # effective flop/s
+STEP_FLOOR = {"gpu": 4e-4, "cpu": 0.0}  # seconds per optimiser step or sampler NFE at least (launch-bound)
+COMPILE = {"gpu": 40.0, "cpu": 15.0}  # seconds per cell (trace + XLA compile)
+
+
+def mlp_params(dim: int, width: int, depth: int) -> int:
+    """Parameters of ``lab.diffusion.MLP(width, depth)`` on dim-D data (counted by building one)."""
+    import jax
+
+    from lab.diffusion import MLP, count_params
+
+    return count_params(MLP(width, depth).init(jax.random.key(0), dim, 1))
+
+
+def kind(backend: str) -> str:
+    return "cpu" if backend == "cpu" else "gpu"
+
+
+def train_seconds(params: int, batch: int, steps: int, seeds: int, backend: str) -> float:
+    k = kind(backend)
+    return max(6.0 * params * batch * steps * seeds / RATE[k], steps * STEP_FLOOR[k])
+
+
+def sample_seconds(params: int, rows: int, sampler_steps: int, seeds: int, backend: str, nets: int = 1) -> float:
+    k = kind(backend)
+    nfe = 2 * sampler_steps - 1
+    return max(2.0 * params * rows * nfe * nets * seeds / RATE[k], nfe * STEP_FLOOR[k])
+
+
+def gpu_check(family, shape) -> list:
+    """The ``gpu_check_configs`` entry of one family: [(family, data shape)]."""
+    return [(family, tuple(int(s) for s in shape))]

@@ -22,10 +22,12 @@ limit: the guided sampler integrates noised scores, for which p_r^{1+ω} p_s^{�
 classifier-free guidance), the finite budget B leaves the auxiliary between the base and q, and the classifier errs;
 its curve w(ω) is drawn dashed as the idealised prediction, not as an oracle.
 
-Protocol (one cell per seed, ``run_seed``): split as ``sims_digits`` (the classifier's held-out digits are never
+Protocol (seeds vmapped, ``seeds_per_cell`` per cell, ``run_seeds``; each stage below is one compiled program
+over the seeds, with the classifier's labelling and the selection on the CPU between them): split as ``sims_digits`` (the classifier's held-out digits are never
 trained on); skewed training set (``lab.sims.data.skewed``) of n_train rows with proportions ∝ (skew for classes
-0–4, 1 for 5–9); base (``fit_base``), pool (``synthesize``), selection, auxiliary (``fit_auxiliary``), guided samples
-for every ω from common noises (``guided_sample``); ``evaluate_digits`` against the held-out digits with the target.
+0–4, 1 for 5–9); base (``Diffusion.fit``), pool (``Diffusion.sample``), selection, auxiliary (``Diffusion.finetune``
+on the selected rows, zero-weight padded to n_s so that the seeds share one shape), guided samples for every ω from
+common noises (``replace(sims, omega=ω).sample``); ``evaluate_digits`` against the held-out digits with the target.
 Control: plain SIMS, an auxiliary fine-tuned (same budget) on as many pool rows drawn without regard to class, guided
 with the same noises: it separates the selection's effect from guidance's generic one.
 Keys: fold_in(key(seed), i), i = 0 skewed subset, 1 base, 2 pool, 3 selection (``data.skewed`` uses fold_in(·, 0)
@@ -37,7 +39,18 @@ target. SUPPORTED when, at ω*, the selected auxiliary's TV is significantly bel
 SIMS's (the control: the claim credits the selection): two one-sided paired t-tests over seeds, α = 0.05 each,
 Bonferroni-corrected over the ω > 0 searched; both must pass. The figure reports the FD at ω* next to the base's.
 
-Measured (cpu-quick: skew 3, 800 training digits, base 3000 steps, pool 1200, n_s = 500, B = 200, seeds 0 and 1):
+Port to issue 10's stack (``lab.Diffusion``/``lab.SIMS``, seeds vmapped, new random streams): the cpu-quick
+conclusion CHANGED from SUPPORTED to NOT SUPPORTED. The shift itself is still there and of the same kind: TV to the
+uniform target falls with ω from the base's value for the selected auxiliary while plain SIMS stays at or above it,
+and FD improves up to ω ≈ 2. What changed is the two seeds' agreement at large ω: one seed now goes past the target
+between ω = 2 and ω = 4 (its over-represented classes drop below 0.1: the overshoot that the idealised path predicts
+beyond ω = 1), the other keeps falling, so the seed-mean optimum moved from ω = 4 to ω = 2 with a smaller gain and a
+larger spread; with 2 seeds (1 df) and ω* searched among 4 values the Bonferroni quantile is 25.45, and the gain,
+though many SEs above zero, no longer clears it. The former SUPPORTED rested on two seeds agreeing to within a few
+thousandths; the claim needs more seeds (cpu-full, 3 seeds, and the gpu preset, 16 seeds, decide it). Numbers in the
+figure; cpu-full not re-run. The paragraphs below are the former ``lab.sims`` stack's (commit 5f2d5da).
+
+Former stack, measured (cpu-quick: skew 3, 800 training digits, base 3000 steps, pool 1200, n_s = 500, B = 200, seeds 0 and 1):
 the base reproduces its skew (pool b̂: 0.13–0.17 for classes 0–4, 0.04–0.07 for 5–9; TV to uniform 0.262 for its
 samples). With the selected auxiliary, TV to the uniform target falls monotonically with ω: 0.262 (ω = 0), 0.221
 (0.5), 0.169 (1), 0.124 (2), 0.112 (4) — SUPPORTED: at ω* = 4, paired gain over the base +0.150 ± 0.005 SE (lower
@@ -83,13 +96,13 @@ class Config:
     n_pool: int = 2000  # base samples drawn and labelled by the classifier (the selection's pool)
     n_synthetic: int = 800  # n_s, selected rows the auxiliary model is fine-tuned on
     aux_steps: int = 300  # B, fine-tuning steps of the auxiliary model
-    aux_lr: float = 5e-4  # peak Adam learning rate of the fine-tuning
-    aux_ema_decay: float = 0.99  # EMA decay cap of the auxiliary model
+    aux_lr: float = 5e-4  # peak Adam learning rate of the fine-tuning (EMA: the base's cap, see sims_digits.Config)
     omegas: tuple = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)  # guidance strengths ω (0 = the base)
     n_samples: int = 1000  # samples per ω for the metrics
     sampler_steps: int = 18  # N of the deterministic Heun sampler
     held_out: float = 0.2  # share of each class held out (the classifier's split)
-    seeds: tuple = (0, 1, 2)  # training seeds (one cell each)
+    seeds: tuple = (0, 1, 2)  # training seeds
+    seeds_per_cell: int = 8  # seeds vmapped together in one cell (one compiled training; cells are cached)
 
     def __post_init__(self):
         if self.skew <= 0:
@@ -103,9 +116,14 @@ PRESETS = {
                         n_samples=600, seeds=(0, 1)),
     "cpu-full": Config(base_steps=8000, n_pool=4000, n_synthetic=1500, aux_steps=600,
                        omegas=(0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0), n_samples=1400, seeds=(0, 1, 2)),
-    "gpu-full": Config(width=1024, depth=4, base_steps=50_000, batch=512, n_pool=20_000, n_synthetic=8000,
-                       aux_steps=3000, omegas=(0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0), n_samples=1400,
-                       sampler_steps=32, seeds=(0, 1, 2, 3, 4)),
+    # gpu: one H100 (issue 11): the sims_digits network and lr (MLP 1024×4 at lr 5e-4; 2e-3 diverged), 16,000
+    # base steps at batch 512, two fine-tunings (selected and control) of B = 2000, pool 20,000; 16 seeds in 2 cells
+    # of 8 vmapped seeds. Estimate (``estimate_seconds``, method in ``studies._sims_common``): 6·P·batch·steps·8 ≈
+    # 4.2e15 training flops per cell ≈ 105 s at 40 TFLOP/s, + pool and guided sampling (2 arms × 9 ω) + compile +
+    # CPU metrics (classifier features, FD, k-NN: ~0.2 s per seed, ω and arm) ≈ 3 min a cell, ≈ 6 min the study.
+    "gpu": Config(width=1024, depth=4, base_steps=16_000, batch=512, lr=5e-4, n_pool=20_000, n_synthetic=8000,
+                  aux_steps=2000, omegas=(0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0), n_samples=1400,
+                  sampler_steps=32, seeds=tuple(range(16)), seeds_per_cell=8),
 }
 PRESETS["quick"] = PRESETS["cpu-quick"]
 PRESETS["full"] = PRESETS["cpu-full"]
@@ -154,81 +172,158 @@ def selection_counts(q, available, n: int) -> np.ndarray:
     raise ValueError("the pool holds no sample of any class the selection asks for")
 
 
-def run_seed(seed: int, skew: float, n_train: int, width: int, depth: int, base_steps: int, batch: int, lr: float,
-             ema_decay: float, n_pool: int, n_synthetic: int, aux_steps: int, aux_lr: float, aux_ema_decay: float,
-             omegas: list, n_samples: int, sampler_steps: int, held_out: float) -> dict:
-    """One distribution-shift run (module docstring). Returns {record, train_hist (classifier's histogram of the skewed
-    set), pool_hist (b̂), q, counts, metrics {str(ω): fd, precision, recall, tv_hist, tv_target, hist, clipped},
-    control (the same for plain SIMS: an auxiliary fine-tuned on as many pool rows drawn without regard to class),
-    images {str(ω): (30, 8, 8)}, wall_s}."""
-    import jax
+def _kwargs(cfg: Config) -> dict:
+    return dict(skew=cfg.skew, n_train=cfg.n_train, width=cfg.width, depth=cfg.depth, base_steps=cfg.base_steps,
+                batch=cfg.batch, lr=cfg.lr, ema_decay=cfg.ema_decay, n_pool=cfg.n_pool, n_synthetic=cfg.n_synthetic,
+                aux_steps=cfg.aux_steps, aux_lr=cfg.aux_lr, omegas=[float(w) for w in cfg.omegas],
+                n_samples=cfg.n_samples, sampler_steps=cfg.sampler_steps, held_out=cfg.held_out)
 
+
+def _pad(x, n: int):
+    """(n, d) rows and (n,) weights: x's m ≤ n rows with weight 1, then zero rows with weight 0 (never drawn)."""
+    m = x.shape[0]
+    return (np.concatenate([x, np.zeros((n - m, x.shape[1]), x.dtype)]),
+            np.concatenate([np.ones(m, np.float32), np.zeros(n - m, np.float32)]))
+
+
+def run_seeds(seeds: list, skew: float, n_train: int, width: int, depth: int, base_steps: int, batch: int, lr: float,
+              ema_decay: float, n_pool: int, n_synthetic: int, aux_steps: int, aux_lr: float, omegas: list,
+              n_samples: int, sampler_steps: int, held_out: float) -> dict:
+    """Distribution-shift runs for a group of seeds (module docstring), vmapped over the seeds: base fits
+    (``Diffusion.fit``), pools, then per seed on the CPU the classifier's labels and the selection, then both
+    fine-tunings (``Diffusion.finetune``; the selected rows zero-weight padded to n_s so the seeds share one shape)
+    and the guided samples of every ω (``replace(sims, omega=ω).sample``), each stage one compiled vmapped program.
+    Returns {f"seed_{s}": {record, train_hist (classifier's histogram of the skewed set), pool_hist (b̂), q, counts,
+    metrics {str(ω): fd, precision, recall, tv_hist, tv_target, hist, clipped}, control (the same for plain SIMS: an
+    auxiliary fine-tuned on as many pool rows drawn without regard to class), images {str(ω): (30, 8, 8)} (first
+    seed of the group only), wall_s (the group's)}}."""
+    from dataclasses import replace
+
+    import jax
+    import jax.numpy as jnp
+
+    from lab.diffusion import SIMSParams
     from lab.keys import key_data
-    from lab.sims import data, evaluate, fit_auxiliary, fit_base, guided_sample, synthesize
+    from lab.sims import data, evaluate
 
     t0 = time.perf_counter()
     kw = dict(width=width, depth=depth, base_steps=base_steps, batch=batch, lr=lr, ema_decay=ema_decay,
-              aux_steps=aux_steps, aux_lr=aux_lr, aux_ema_decay=aux_ema_decay, n_synthetic=n_synthetic,
-              omegas=omegas, n_samples=n_samples, sampler_steps=sampler_steps)
-    scfg = base_study.sims_config(kw)
+              aux_steps=aux_steps, aux_lr=aux_lr, n_synthetic=n_synthetic, omegas=omegas, n_samples=n_samples,
+              sampler_steps=sampler_steps)
+    model = base_study.family(kw)
+    diff, aux_cfg = model.base, model.aux_train
     target = np.full(CLASSES, 1.0 / CLASSES)
-    key = jax.random.key(seed)
-    k = [jax.random.fold_in(key, i) for i in range(6)]
+    keys = [jax.random.key(s) for s in seeds]
+    k = [[jax.random.fold_in(key, i) for i in range(6)] for key in keys]
+    ks = lambda i: jnp.stack([kk[i] for kk in k])  # noqa: E731  (S,) keys of stage i
     d, train, held = base_study.digits_split(held_out)
     clf = evaluate.digits_classifier(key=base_study.CLASSIFIER_KEY)
-    x_train, y_train = data.skewed(d.x[train], d.labels[train], proportions(skew), n_train, k[0])
-    base = fit_base(k[1], x_train, scfg.spec, scfg.base)
-    pool = np.clip(synthesize(base, k[2], n_pool, scfg.sampler), -1, 1)
-    pool_labels = clf.predict(pool)
-    b_hat = evaluate.class_histogram(pool_labels)
-    q = selection_weights(b_hat, target)
-    counts = selection_counts(q, np.bincount(pool_labels, minlength=CLASSES), n_synthetic)
-    m = int(counts.sum())
-    chosen, _ = data.skewed(pool, pool_labels, counts / m, m, k[3])
-    aux = fit_auxiliary(k[4], base, chosen, scfg.aux)
-    # control: plain SIMS, the auxiliary fine-tuned on m pool rows taken without regard to class; its permutation key
-    # fold_in(k[3], 2) is its own (data.skewed uses fold_in(k[3], 0) and fold_in(k[3], 1) for the selection)
-    plain = pool[np.asarray(jax.random.permutation(jax.random.fold_in(k[3], 2), n_pool))[:m]]
-    aux_plain = fit_auxiliary(jax.random.fold_in(k[4], 1), base, plain, scfg.aux)
-    metrics, control, images = {}, {}, {}
-    for w in scfg.omegas:
-        for store, a in ((metrics, aux), (control, aux_plain)):
-            s = np.asarray(guided_sample(base, a, k[5], n_samples, w, scfg.sampler))
-            ev = evaluate.evaluate_digits(s, d.x[held], classifier=clf, target=target)
-            store[str(w)] = {"fd": ev["fd"], "precision": ev["precision"], "recall": ev["recall"],
-                             "tv_hist": ev["tv_hist"], "tv_target": ev["tv_target"],
-                             "hist": np.asarray(ev["hist"]).tolist(), "clipped": ev["clipped"]}
-            if store is metrics:
-                images[str(w)] = np.clip(s[:30], -1, 1).reshape(-1, 8, 8)
-    record = {**scfg.record(), "key": key_data(key), "skew": skew, "n_train": n_train, "train_proportions":
-              proportions(skew).tolist(), "target": target.tolist(), "n_pool": n_pool, "held_out": held_out,
-              "classifier_key": base_study.CLASSIFIER_KEY, "classifier_accuracy": clf.accuracy,
-              "n_held_out": int(held.size), "selection": "q ∝ b̂²/t (lab's derivation, module docstring)"}
-    return {"record": record, "train_hist": evaluate.class_histogram(clf.predict(x_train)).tolist(),
+    sets = [data.skewed(d.x[train], d.labels[train], proportions(skew), n_train, kk[0]) for kk in k]
+    xs = jnp.asarray(np.stack([x for x, _ in sets]), jnp.float32)
+    base = jax.jit(jax.vmap(lambda x, key: diff.fit(x, jnp.ones(x.shape[0]), key=key)))(xs, ks(1))
+    pools = np.clip(np.asarray(jax.jit(jax.vmap(lambda p, key: diff.sample(p, key, n_pool)))(base, ks(2))), -1, 1)
+    chosen, plain, info = [], [], []
+    for i, kk in enumerate(k):
+        pool = pools[i].astype(np.float32)
+        pool_labels = clf.predict(pool)
+        b_hat = evaluate.class_histogram(pool_labels)
+        q = selection_weights(b_hat, target)
+        counts = selection_counts(q, np.bincount(pool_labels, minlength=CLASSES), n_synthetic)
+        m = int(counts.sum())
+        sel, _ = data.skewed(pool, pool_labels, counts / m, m, kk[3])
+        chosen.append(_pad(np.asarray(sel, np.float32), n_synthetic))
+        # control: plain SIMS, m pool rows taken without regard to class; its permutation key fold_in(k[3], 2) is
+        # its own (data.skewed uses fold_in(k[3], 0) and fold_in(k[3], 1) for the selection)
+        plain.append(_pad(pool[np.asarray(jax.random.permutation(jax.random.fold_in(kk[3], 2), n_pool))[:m]],
+                          n_synthetic))
+        info.append((b_hat, q, counts))
+    tune = jax.jit(jax.vmap(lambda p, x, w, key: diff.finetune(p, x, w, aux_cfg, key=key)))
+    stack = lambda rows, j: jnp.asarray(np.stack([r[j] for r in rows]))  # noqa: E731
+    aux = tune(base, stack(chosen, 0), stack(chosen, 1), ks(4))
+    aux_plain = tune(base, stack(plain, 0), stack(plain, 1), jax.vmap(lambda key: jax.random.fold_in(key, 1))(ks(4)))
+
+    def guided(b, a, ap, key):
+        return tuple((replace(model, omega=w).sample(SIMSParams(b, a), key, n_samples).astype(jnp.float32),
+                      replace(model, omega=w).sample(SIMSParams(b, ap), key, n_samples).astype(jnp.float32))
+                     for w in omegas)
+
+    samples = jax.jit(jax.vmap(guided))(base, aux, aux_plain, ks(5))
+    out = {}
+    for i, (seed, key) in enumerate(zip(seeds, keys)):
+        metrics, control, images = {}, {}, {}
+        for j, w in enumerate(omegas):
+            for store, s_ in ((metrics, samples[j][0][i]), (control, samples[j][1][i])):
+                s_ = np.asarray(s_)
+                ev = evaluate.evaluate_digits(s_, d.x[held], classifier=clf, target=target)
+                store[str(float(w))] = {"fd": ev["fd"], "precision": ev["precision"], "recall": ev["recall"],
+                                        "tv_hist": ev["tv_hist"], "tv_target": ev["tv_target"],
+                                        "hist": np.asarray(ev["hist"]).tolist(), "clipped": ev["clipped"]}
+                if store is metrics and i == 0:
+                    images[str(float(w))] = np.round(np.clip(s_[:30], -1, 1), 3).reshape(-1, 8, 8).tolist()
+        b_hat, q, counts = info[i]
+        record = {**base_study.sims_config(kw).record(), "key": key_data(key), "skew": skew, "n_train": n_train,
+                  "train_proportions": proportions(skew).tolist(), "target": target.tolist(), "n_pool": n_pool,
+                  "held_out": held_out, "classifier_key": base_study.CLASSIFIER_KEY,
+                  "classifier_accuracy": clf.accuracy, "n_held_out": int(held.size),
+                  "selection": "q ∝ b̂²/t (lab's derivation, module docstring)"}
+        x_train, y_train = sets[i]
+        out[f"seed_{seed}"] = {
+            "record": record, "train_hist": evaluate.class_histogram(clf.predict(x_train)).tolist(),
             "train_labels_hist": evaluate.class_histogram(y_train).tolist(), "pool_hist": b_hat.tolist(),
-            "q": q.tolist(), "counts": counts.tolist(), "metrics": metrics, "control": control, "images": images,
-            "wall_s": time.perf_counter() - t0}
+            "q": q.tolist(), "counts": counts.tolist(), "metrics": metrics, "control": control,
+            "base_loss": float(base.loss[i]), "aux_loss": float(aux.loss[i]), "aux_plain_loss": float(aux_plain.loss[i])}
+        if i == 0:
+            out[f"seed_{seed}"]["images"] = images
+    wall = time.perf_counter() - t0
+    for v in out.values():
+        v["wall_s"] = wall
+    return out
+
+
+def run_seed(seed: int, **kw) -> dict:
+    """One seed's result (``run_seeds`` for [seed])."""
+    return run_seeds([seed], **kw)[f"seed_{seed}"]
 
 
 def cells(cfg: Config):
     from lab.study import Cell
 
-    kw = dict(skew=cfg.skew, n_train=cfg.n_train, width=cfg.width, depth=cfg.depth, base_steps=cfg.base_steps,
-              batch=cfg.batch, lr=cfg.lr, ema_decay=cfg.ema_decay, n_pool=cfg.n_pool, n_synthetic=cfg.n_synthetic,
-              aux_steps=cfg.aux_steps, aux_lr=cfg.aux_lr, aux_ema_decay=cfg.aux_ema_decay,
-              omegas=[float(w) for w in cfg.omegas], n_samples=cfg.n_samples, sampler_steps=cfg.sampler_steps,
-              held_out=cfg.held_out)
-    return [Cell(f"seed_{s}", run_seed, dict(kw, seed=int(s))) for s in cfg.seeds]
+    return [Cell("seeds_" + "-".join(map(str, g)), run_seeds, dict(_kwargs(cfg), seeds=g))
+            for g in common.chunks(cfg.seeds, cfg.seeds_per_cell)]
+
+
+def gpu_check_configs(cfg: Config) -> list:
+    """(``lab.Diffusion`` family, data shape) of the base training and of the fine-tunings of this preset."""
+    from dataclasses import replace
+
+    m = base_study.family(_kwargs(cfg))
+    return common.gpu_check(m.base, (cfg.n_train, 64)) + common.gpu_check(replace(m.base, train=m.aux_train),
+                                                                         (cfg.n_synthetic, 64))
+
+
+def estimate_seconds(cfg: Config, backend: str) -> float:
+    """Run-time estimate (method: ``studies._sims_common``): per cell, the base, two fine-tunings, the pool and the
+    guided samples of both arms for its vmapped seeds, one compile; metrics ≈ 0.2 s per seed, ω and arm (CPU)."""
+    p = common.mlp_params(64, cfg.width, cfg.depth)
+    total = 0.0
+    for g in common.chunks(cfg.seeds, cfg.seeds_per_cell):
+        s = len(g)
+        total += common.train_seconds(p, cfg.batch, cfg.base_steps + 2 * cfg.aux_steps, s, backend)
+        total += common.sample_seconds(p, cfg.n_pool, cfg.sampler_steps, s, backend)
+        total += 2 * common.sample_seconds(p, cfg.n_samples, cfg.sampler_steps, s, backend, nets=2) * len(cfg.omegas)
+        total += common.COMPILE[common.kind(backend)] + 0.2 * s * 2 * len(cfg.omegas)
+    return total
 
 
 def table(results: dict, cfg: Config, metric: str, part: str = "metrics") -> np.ndarray:
     """(seed, ω) array of one metric of the selected-auxiliary runs (part = "metrics") or the control ("control")."""
-    return common.table(results, [f"seed_{s}" for s in cfg.seeds], cfg.omegas, metric, part)
+    return common.table(common.per_seed(results), [f"seed_{s}" for s in cfg.seeds], cfg.omegas, metric, part)
 
 
 def predicted_tv(results: dict, cfg: Config, omegas) -> np.ndarray:
     """(seed, len(omegas)) TV(w(ω), target) of the idealised weights from each seed's b̂."""
     t = np.full(CLASSES, 1.0 / CLASSES)
+    results = common.per_seed(results)
     return np.array([[0.5 * np.abs(predicted_weights(results[f"seed_{s}"]["pool_hist"], t, w) - t).sum()
                       for w in omegas] for s in cfg.seeds])
 
@@ -270,8 +365,9 @@ def plot(results: dict, cfg: Config):
 
     om = np.array(cfg.omegas, float)
     t = np.full(CLASSES, 1.0 / CLASSES)
-    first = results[f"seed_{cfg.seeds[0]}"]
     ok, text = verdict(results, cfg)
+    results = common.per_seed(results)
+    first = results[f"seed_{cfg.seeds[0]}"]
     fig = plt.figure(figsize=(17, 9.5))
     gs = fig.add_gridspec(2, 3, height_ratios=[1, 1], hspace=0.38, wspace=0.25, bottom=0.14)
 

@@ -3,10 +3,10 @@ on the base diffusion model?
 
 Truth: 8 equal Gaussian modes on a circle of radius 4, each with standard deviation 0.15 (low-variance modes, which a
 briefly trained MLP denoiser blurs: its samples spread between and around the modes). For each seed: a base EDM model
-(``lab.sims``, MLP) trained on n real points; n_s synthetic points from it; the auxiliary model fine-tuned from the
-base on them with budget B; SIMS samples D = D_r + ω (D_r − D_s) for every ω of the sweep (ω = 0 is the base, bit for
-bit), all ω from the same noises. Seeds run in a loop over one compiled training function (vmapping them with
-``train_many`` did not pay on 2 CPU cores).
+(``lab.SIMS(lab.Diffusion(MLP, EDM, …))``) trained on n real points; n_s synthetic points from it; the auxiliary
+model fine-tuned from the base on them with budget B; SIMS samples D = D_r + ω (D_r − D_s) for every ω of the sweep
+(ω = 0 is the base, bit for bit), all ω from the same noises. The seeds are one vmapped axis
+(``lab.sims.run_sims_seeds``: one compiled program for all seeds and ω).
 
 Metrics against the analytic truth p*: negative log-likelihood of the samples under p* (mean of −log p*(x); its floor,
 the truth's own entropy, is drawn dashed), exact W₂ (POT's network simplex) between a subsample and a fresh truth
@@ -19,7 +19,14 @@ Bonferroni-corrected over the 7 ω > 0 searched, since ω* is picked on the same
 W₂(ω*) − W₂(0) is not significantly > 0 (one-sided t, uncorrected α = 0.05: the stricter guard; an NLL gain bought
 by losing diversity is not an improvement). Precision and recall at ω* are printed alongside.
 
-What the runs measured (2 shared CPU cores under heavy load; quick 81 s wall / 31 s CPU, full 583 s wall):
+Port to issue 10's stack (``lab.SIMS``, seeds vmapped; new random streams): cpu-quick re-run, verdict unchanged (NOT
+SUPPORTED). The new base is already closer to the truth than the old one (lower NLL at ω = 0, sharper modes: its W₂
+to a finite truth sample now lies below the truth-vs-truth value, because samples concentrated at the mode centres
+are nearer a noisy sample than a second noisy sample is), ω* moved down to 0.75 and the NLL gain is smaller and again
+not significant with 3 seeds; W₂, precision and recall barely move up to ω ≈ 1 and degrade beyond ω ≈ 2 as before.
+The numbers are in the figure. cpu-full was not re-run; the lines below are the former ``lab.sims`` stack's
+(commit 5f2d5da), kept for comparison.
+Former stack (2 shared CPU cores under heavy load; quick 81 s wall / 31 s CPU, full 583 s wall):
 - quick (3 seeds, W₂ on 1000 points): NLL 2.08 → 1.86 at ω* = 1.5 (paired −0.22 ± 0.16 SE; lower bound of the gain
   −1.09 with q = t_{1−0.05/7}(2) = 8.28), precision 0.935 → 0.947, W₂ 0.75 → 0.91 (+0.16 ± 0.08, lower bound −0.06
   with q = 2.92: not significantly worse) and recall 0.976 → 0.964: NOT SUPPORTED (NLL gain not significant).
@@ -58,9 +65,9 @@ class Config:
     lr: float = 2e-3  # peak Adam learning rate (base and fine-tuning)
     omegas: tuple = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)  # guidance strengths swept
     samples: int = 2000  # SIMS samples per ω (NLL uses all of them)
-    ot_samples: int = 1000  # subsample size for exact W₂ and precision/recall
+    ot_samples: int = 1000  # subsample size for exact W₂ (POT, CPU) and k-NN precision/recall
     sampler_steps: int = 18  # Heun steps (Alg. 1)
-    seeds: int = 3  # independent seeds (data, training, sampling)
+    seeds: int = 3  # independent seeds (data, training, sampling), vmapped in one compiled program
     seed: int = 0  # base seed
 
     def __post_init__(self):
@@ -68,18 +75,23 @@ class Config:
             raise ValueError(f"omegas must start with 0 (the base) and hold a positive value, got {self.omegas}")
 
 
-# The SIMS suite's presets (``python -m lab sims --preset …``); quick/full alias cpu-quick/cpu-full. gpu-full is the
-# same code with more data, a wider network, longer budgets and 16 seeds (never run here: no GPU was lent).
+# The SIMS suite's presets (``python -m lab sims --preset …``); quick/full alias cpu-quick/cpu-full.
+# gpu: sized for one H100 (issue 11). 16 seeds vmapped in one cell (one compiled training); the network is tiny, so
+# the GPU is launch-bound (~4000 + 2000 scan steps ≈ 5 s) and the cell's time is compile + metrics. Metrics stay on
+# the CPU but are sized not to dominate: NLL under p* on all 20,000 samples per ω (vectorised, seconds), exact W₂ on a
+# 1,000-point subsample (POT, ~0.1 s each, 16 seeds × 8 ω + floors ≈ 150 solves) and k-NN on the same 1,000
+# points; issue 11's exact OT on 4,000 points (~40× the cost per solve) made the old cell run > 10 minutes.
+# ``estimate_seconds`` gives the method; expected ≈ 1.5 min on one H100.
 PRESETS = {"cpu-quick": Config(), "cpu-full": Config(seeds=8, samples=4000, ot_samples=2000),
-           "gpu-full": Config(n=20_000, width=128, base_steps=2000, budget=2000, samples=20_000, ot_samples=4000,
-                              seeds=16)}
+           "gpu": Config(n=20_000, width=128, base_steps=4000, budget=2000, batch=512, samples=20_000,
+                         ot_samples=1000, seeds=16)}
 PRESETS["quick"] = PRESETS["cpu-quick"]
 PRESETS["full"] = PRESETS["cpu-full"]
+PANEL_BINS = 70  # the density panels are 2-D histograms of seed 0's samples (stored, so plot needs no samples)
 
 
 def truth(modes: int, radius: float, mode_std: float):
-    """The ring mixture, ``lab.sims.data.ring`` (checked: the same weights, means and covariances, bit for bit, as
-    this study's former own construction, so the cached cells stay valid)."""
+    """The ring mixture, ``lab.sims.data.ring``."""
     from lab.sims import data
 
     return data.ring(modes, radius, mode_std)
@@ -95,54 +107,95 @@ def _metrics(gm, x, ref, ot_samples: int) -> dict:
     return {"nll": nll, "w2": exact_ot(x[:ot_samples], ref), "precision": float(p), "recall": float(r)}
 
 
+def family(width: int, depth: int, base_steps: int, budget: int, batch: int, lr: float, n: int, sampler_steps: int,
+           sigma_data: float):
+    """The study's ``lab.SIMS`` family (auxiliary fine-tuned with the base's learning rate)."""
+    import lab
+
+    base = common.diffusion(width, depth, base_steps, batch, lr, sampler_steps=sampler_steps, sigma_data=sigma_data)
+    return lab.SIMS(base, budget=budget, synthetic=n)
+
+
+def sigma_data(modes: int, radius: float, mode_std: float) -> float:
+    gm = truth(modes, radius, mode_std)
+    return float(np.sqrt(np.mean(np.var(gm.means, axis=0)) + mode_std**2))  # σ_d: the truth's per-coordinate std
+
+
+def _hist(x, lim):
+    h, _, _ = np.histogram2d(x[:, 0], x[:, 1], bins=PANEL_BINS, range=[[-lim, lim], [-lim, lim]])
+    return h.astype(int).tolist()
+
+
 def sweep(n: int, modes: int, radius: float, mode_std: float, width: int, depth: int, base_steps: int, budget: int,
           batch: int, lr: float, omegas: list, samples: int, ot_samples: int, sampler_steps: int, seeds: int,
           seed: int) -> dict:
-    """Every seed's base, auxiliary and SIMS samples; metrics (seed, ω) and, for seed 0, samples for the panels."""
+    """Every seed's SIMS run (``lab.sims.run_sims_seeds``: seeds vmapped, one compiled program), metrics (seed, ω)
+    and, for seed 0, 2-D histograms of the samples for the panels.
+    Keys of seed s: k_s = fold_in(key(seed), s); fold_in(k_s, 10) draws its real data, 11 the metrics' reference
+    truth sample, 12 the truth-vs-truth floor; ``run_sims_seeds`` uses fold_in(k_s, 0) (fit) and 3 (samples)."""
     import time
 
     import jax
+    import jax.numpy as jnp
 
-    from lab import sims
+    from lab.sims import SIMSConfig, run_sims_seeds
 
     gm = truth(modes, radius, mode_std)
-    sd = float(np.sqrt(np.mean(np.var(gm.means, axis=0)) + mode_std**2))  # σ_d: the truth's per-coordinate std
-    spec = sims.MLPSpec(dim=2, width=width, depth=depth)
-    cfg_base = sims.TrainConfig(steps=base_steps, batch=batch, lr=lr, sigma_data=sd)
-    cfg_aux = sims.TrainConfig(steps=budget, batch=batch, lr=lr, sigma_data=sd)
-    sampler = sims.SamplerConfig(steps=sampler_steps)
-    keys = [jax.random.fold_in(jax.random.key(seed), s) for s in range(seeds)]
-    real = np.stack([np.asarray(gm.sample(jax.random.fold_in(k, 0), n)) for k in keys])  # (S, n, 2)
-    # seeds in a loop (one compile): on 2 CPU cores train_many's vmap over 3 seeds did not pay (5.5 s vs 5.2 s)
+    sd = sigma_data(modes, radius, mode_std)
+    model = family(width, depth, base_steps, budget, batch, lr, n, sampler_steps, sd)
+    keys = jnp.stack([jax.random.fold_in(jax.random.key(seed), s) for s in range(seeds)])
+    real = np.stack([np.asarray(gm.sample(jax.random.fold_in(k, 10), n)) for k in keys])  # (S, n, 2)
     t0 = time.perf_counter()
-    base = [sims.train(jax.random.fold_in(k, 1), real[i], spec, cfg_base) for i, k in enumerate(keys)]
-    t_base = time.perf_counter() - t0
-    synth = [sims.synthesize(b, jax.random.fold_in(k, 2), n, sampler) for b, k in zip(base, keys)]
+    res = run_sims_seeds(real, SIMSConfig(model, omegas=tuple(omegas), n_samples=samples), keys=keys)
+    t_sims = time.perf_counter() - t0
     t0 = time.perf_counter()
-    aux = [sims.fit_auxiliary(jax.random.fold_in(k, 3), b, y, cfg_aux) for b, y, k in zip(base, synth, keys)]
-    t_aux = time.perf_counter() - t0
     names = ("nll", "w2", "precision", "recall")
     out = {m: np.zeros((seeds, len(omegas))) for m in names}
     floor = {m: np.zeros(seeds) for m in names}
+    lim = radius + 1.2
     panels = {}
     for i, k in enumerate(keys):
-        ref = np.asarray(gm.sample(jax.random.fold_in(k, 5), ot_samples))
+        ref = np.asarray(gm.sample(jax.random.fold_in(k, 11), ot_samples))
         for j, w in enumerate(omegas):
-            x = np.asarray(sims.guided_sample(base[i], aux[i], jax.random.fold_in(k, 4), samples, w, sampler))
+            x = np.asarray(res.samples[w][i], np.float64)
             for m, v in _metrics(gm, x, ref, ot_samples).items():
                 out[m][i, j] = v
             if i == 0:
-                panels[w] = x
-        t_truth = np.asarray(gm.sample(jax.random.fold_in(k, 6), samples))
+                panels[str(float(w))] = _hist(x, lim)
+        t_truth = np.asarray(gm.sample(jax.random.fold_in(k, 12), samples))
         for m, v in _metrics(gm, t_truth, ref, ot_samples).items():
             floor[m][i] = v
         if i == 0:
-            panels["truth"], panels["aux"] = t_truth, np.asarray(sims.sample(aux[0], jax.random.fold_in(k, 4), samples,
-                                                                             sampler))
-    return {"metrics": out, "floor": floor, "panels": panels, "omegas": list(omegas),
-            "base_loss": [float(np.mean(np.asarray(b.losses[-100:]))) for b in base],
-            "aux_loss": [float(np.mean(np.asarray(a.losses[-100:]))) for a in aux],
-            "seconds": {"base": t_base, "aux": t_aux}, "sigma_data": sd}
+            aux = common.tree_index(res.params.aux, 0)
+            panels["truth"] = _hist(t_truth, lim)
+            panels["aux"] = _hist(np.asarray(model.base.sample(aux, jax.random.fold_in(k, 3), samples)), lim)
+    return {"metrics": {m: v.tolist() for m, v in out.items()}, "floor": {m: v.tolist() for m, v in floor.items()},
+            "panels": panels, "panel_lim": lim, "omegas": [float(w) for w in omegas],
+            "base_loss": np.asarray(res.params.base.loss).tolist(), "aux_loss": np.asarray(res.params.aux.loss).tolist(),
+            "seconds": {"sims": t_sims, "metrics": time.perf_counter() - t0}, "sigma_data": sd}
+
+
+def gpu_check_configs(cfg: Config) -> list:
+    """(``lab.Diffusion`` family, data shape) of every training this preset runs (the guard test trains a few steps)."""
+    m = family(cfg.width, cfg.depth, cfg.base_steps, cfg.budget, cfg.batch, cfg.lr, cfg.n, cfg.sampler_steps,
+               sigma_data(cfg.modes, cfg.radius, cfg.mode_std))
+    from dataclasses import replace
+
+    return common.gpu_check(m.base, (cfg.n, 2)) + common.gpu_check(replace(m.base, train=m.aux_train), (cfg.n, 2))
+
+
+def estimate_seconds(cfg: Config, backend: str) -> float:
+    """Run-time estimate (method: ``studies._sims_common``): training and sampling flops or the GPU's per-step floor,
+    one compile, and the CPU metrics (≈ 0.1 s per exact-OT solve at 1,000 points, ∝ m² log m beyond; NLL on all
+    samples ≈ 1 µs a row and mode)."""
+    p = common.mlp_params(2, cfg.width, cfg.depth)
+    k = common.kind(backend)
+    t = common.train_seconds(p, cfg.batch, cfg.base_steps + cfg.budget, cfg.seeds, backend)
+    t += common.sample_seconds(p, cfg.n, cfg.sampler_steps, cfg.seeds, backend)
+    t += common.sample_seconds(p, cfg.samples, cfg.sampler_steps, cfg.seeds, backend, nets=2) * len(cfg.omegas)
+    ot = 0.1 * (cfg.ot_samples / 1000) ** 2 * max(1.0, np.log(cfg.ot_samples) / np.log(1000))
+    metrics = cfg.seeds * (len(cfg.omegas) + 1) * (ot + 1e-6 * cfg.samples * cfg.modes)
+    return t + common.COMPILE[k] + metrics
 
 
 def cells(cfg: Config):
@@ -158,7 +211,7 @@ def cells(cfg: Config):
 def best_omega(results: dict) -> int:
     """Index of the ω > 0 with the lowest mean NLL (ω = 0, the base, is omegas[0]: ``Config`` checks it)."""
     r = results["sweep"]
-    return common.best_index(r["metrics"]["nll"], r["omegas"])
+    return common.best_index(np.asarray(r["metrics"]["nll"]), r["omegas"])
 
 
 def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
@@ -168,7 +221,7 @@ def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
     r = results["sweep"]
     j = best_omega(results)
     w = r["omegas"][j]
-    mt = r["metrics"]
+    mt = {k: np.asarray(v) for k, v in r["metrics"].items()}
     m_search = common.searched(r["omegas"])
     gain = common.paired(mt["nll"][:, 0], mt["nll"][:, j], comparisons=m_search)
     harm = common.paired(mt["w2"][:, j], mt["w2"][:, 0])
@@ -185,10 +238,13 @@ def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
     return ok, text
 
 
-def _density(ax, x, title, lim):
+def _density(ax, counts, title, lim):
+    """A stored 2-D histogram (``_hist``: counts[i, j] for x-bin i, y-bin j) in log colour, like ``hist2d``."""
     from matplotlib.colors import LogNorm
 
-    ax.hist2d(x[:, 0], x[:, 1], bins=70, range=[[-lim, lim], [-lim, lim]], cmap="magma", norm=LogNorm(1, 300))
+    c = np.asarray(counts, float)
+    ax.imshow(np.ma.masked_less(c.T, 1), origin="lower", extent=(-lim, lim, -lim, lim), cmap="magma",
+              norm=LogNorm(1, max(300, c.max() / 7)), interpolation="nearest")
     ax.set(title=title, aspect="equal", xlim=(-lim, lim), ylim=(-lim, lim), xticks=[], yticks=[])
     ax.set_facecolor("black")
     return ax
@@ -205,19 +261,19 @@ def plot(results: dict, cfg: Config):
     ok, text = verdict(results, cfg)
     fig = plt.figure(figsize=(16, 8.6))
     grid = fig.add_gridspec(2, 4, height_ratios=[1, 0.9])
-    lim = cfg.radius + 1.2
     p = r["panels"]
+    lim = r["panel_lim"]
     _density(fig.add_subplot(grid[0, 0]), p["truth"], f"truth: {cfg.modes} modes, std {cfg.mode_std} (log counts)",
              lim)
-    _density(fig.add_subplot(grid[0, 1]), p[0.0], f"base (ω = 0), {cfg.base_steps} steps", lim)
+    _density(fig.add_subplot(grid[0, 1]), p["0.0"], f"base (ω = 0), {cfg.base_steps} steps", lim)
     _density(fig.add_subplot(grid[0, 2]), p["aux"], f"auxiliary: base fine-tuned on its samples, B = {cfg.budget}",
              lim)
-    _density(fig.add_subplot(grid[0, 3]), p[om[j]], f"SIMS, ω* = {om[j]:g}", lim)
+    _density(fig.add_subplot(grid[0, 3]), p[str(float(om[j]))], f"SIMS, ω* = {om[j]:g}", lim)
     labels = {"nll": "NLL under the truth, −mean log p*(x)  ↓", "w2": f"exact W₂ ({cfg.ot_samples} pts)  ↓",
               "precision": "precision (k = 5)  ↑", "recall": "recall (k = 5)  ↑"}
     for c, (m, lab_) in enumerate(labels.items()):
         ax = fig.add_subplot(grid[1, c])
-        plotting.band(ax, om, plotting.summarize(r["metrics"][m]), label="SIMS (mean, 10–90 % over seeds)",
+        plotting.band(ax, om, plotting.summarize(np.asarray(r["metrics"][m])), label="SIMS (mean, 10–90 % over seeds)",
                       color="C0")
         for row in r["metrics"][m]:
             ax.plot(om, row, color="C0", lw=0.6, alpha=0.35)

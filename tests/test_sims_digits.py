@@ -8,7 +8,7 @@ from studies import sims_digits as SD
 from studies import sims_shift as SS
 
 TINY = dict(width=32, depth=1, base_steps=20, batch=32, lr=2e-3, ema_decay=0.99, aux_steps=5, aux_lr=5e-4,
-            aux_ema_decay=0.9, n_synthetic=40, omegas=[0.0, 1.0], n_samples=30, sampler_steps=3, held_out=0.2)
+            n_synthetic=40, omegas=[0.0, 1.0], n_samples=30, sampler_steps=3, held_out=0.2)
 
 
 @pytest.fixture(scope="module")
@@ -23,16 +23,19 @@ def shift_run():
 
 def test_digits_cell_records_its_settings_and_metrics(digits_run):
     r = digits_run
-    assert r["record"]["base"]["steps"] == 20 and r["record"]["aux"]["steps"] == 5
-    assert r["record"]["spec"] == {"kind": "mlp", "dim": 64, "width": 32, "depth": 1}
-    assert r["record"]["omegas"] == [0.0, 1.0] and r["record"]["n_synthetic"] == 40
+    from lab.study import _jsonable
+
+    model = _jsonable(r["record"])["model"]
+    assert model["base"]["train"]["steps"] == 20 and model["budget"] == 5 and model["synthetic"] == 40
+    assert model["base"]["net"]["width"] == 32 and model["base"]["net"]["depth"] == 1
+    assert r["record"]["omegas"] == [0.0, 1.0]
     assert r["record"]["data_shape"][0] + r["record"]["n_held_out"] == 1797
     assert set(r["metrics"]) == {"0.0", "1.0"}
     for m in r["metrics"].values():
         assert np.isfinite(m["fd"]) and m["fd"] >= 0
         assert 0 <= m["precision"] <= 1 and 0 <= m["recall"] <= 1
         assert np.isclose(sum(m["hist"]), 1.0)
-    assert r["images"]["1.0"].shape == (8, 8, 8) and r["real"].shape == (8, 8, 8)
+    assert np.shape(r["images"]["1.0"]) == (8, 8, 8) and np.shape(r["real"]) == (8, 8, 8)
     # real training digits are far closer to the held-out digits than a 20-step model's samples
     assert r["floor"]["fd"] < r["metrics"]["0.0"]["fd"]
 
@@ -103,10 +106,12 @@ def test_presets_construct_and_validate(module):
     assert module.PRESETS["full"] is module.PRESETS["cpu-full"]
     for name, cfg in module.PRESETS.items():
         cells = module.cells(cfg)
-        assert len(cells) == len(cfg.seeds) and len({c.name for c in cells}) == len(cells)
+        assert sum(len(c.kwargs["seeds"]) for c in cells) == len(cfg.seeds) and len({c.name for c in cells}) == len(cells)
+        assert all(len(c.kwargs["seeds"]) <= cfg.seeds_per_cell for c in cells)
         kw = cells[0].kwargs
-        scfg = SD.sims_config(kw)  # builds MLPSpec / TrainConfig / SIMSConfig: validates every setting
-        assert scfg.base.steps == cfg.base_steps and 0.0 in scfg.omegas
+        scfg = SD.sims_config(kw)  # builds lab.SIMS / TrainConfig / SIMSConfig: validates every setting
+        assert scfg.model.base.train.steps == cfg.base_steps and 0.0 in scfg.omegas
+    assert "gpu" in module.PRESETS and "gpu-full" not in module.PRESETS
 
 
 def _hand_made(tv, tv_control, cfg):
