@@ -26,7 +26,15 @@ def test_log_variance_G1_G2(ddof):
     logv = np.log(ds["cov"].values[:, ts, 0, 0])
     se = np.sqrt(G.log_variance_var(ts, n=M, ddof=ddof) / R)
     assert np.all(np.abs(logv.mean(0) - G.log_variance_mean(ts, n=M, ddof=ddof)) < Z * se)
-    assert np.allclose(logv.var(0, ddof=1), G.log_variance_var(ts, n=M, ddof=ddof), rtol=0.15)
+    # the variance at 5 SE of a sample variance, SE = std((x − x̄)²)/√R (was a fixed rtol = 0.15). Power: detects a
+    # relative error of ≈ 5·√(2/R) ≈ 11 % in the variance (log χ² is near-normal). The mean detects 5·SE/|E log σ²_t|,
+    # ≈ 4.5 % (ddof = 0) and ≈ 9 % (ddof = 1, the smaller drift) of E log σ²_30 (asserted ≤ 10 %). Both are above
+    # 3 %: reaching it would take ≈ 55 000 (variance) and ≈ 35 000 (mean) replicates of 30 generations, too slow for
+    # the fast suite.
+    dev2 = (logv - logv.mean(0)) ** 2
+    se_var = dev2.std(0, ddof=1) / np.sqrt(R)
+    assert np.all(np.abs(logv.var(0, ddof=1) - G.log_variance_var(ts, n=M, ddof=ddof)) < Z * se_var)
+    assert Z * se[-1] / abs(G.log_variance_mean(ts, n=M, ddof=ddof)[-1]) <= 0.10
 
 
 @pytest.mark.parametrize("ddof", [0, 1])

@@ -1,4 +1,5 @@
-"""The lab's bound for a Gaussian KDE under mixed training (THEORY F1's KDE setting; issue 4, item 3), and where the
+"""The lab's bound for a Gaussian KDE under mixed training with FRESH real data (``lab.Fresh``; issue 4, item 3; one fixed
+real set, F1's setting: ``lab.theory.kde_fixed``), and where the
 distance to the truth turns in the synthetic amount m. The lab's own derivation, written out below.
 
 Setting. Truth p* = N(0, 1) in 1-D (a truth N(μ, σ²) maps onto it by x ↦ (x − μ)/σ, h ↦ h/σ; TV is unchanged).

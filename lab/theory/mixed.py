@@ -1,5 +1,6 @@
-"""The lab's bound for the Gaussian family under mixed training (THEORY F1's setting; issue 4, item 3), and where the
-distance to the truth turns in the synthetic amount m.
+"""The lab's bound for the Gaussian family under mixed training with FRESH real data each generation (``lab.Fresh``;
+issue 4, item 3), and where the distance to the truth turns in the synthetic amount m. F1's own setting, one fixed real
+set, is ``lab.theory.mixed_fixed``.
 
 Setting. Truth N(μ, Σ) in d dimensions. Generation 0 fits (μ_0, Σ_0) on n real points; every later generation i
 trains on n **fresh** real points plus m synthetic points drawn from the previous model N(μ_{i−1}, λ_s Σ_{i−1}), i.e.
@@ -33,9 +34,11 @@ moments of the recursion, and the full bound ``mixed_cov.tv_bound``: at n = m = 
 against the simulated 0.083). The bias of the covariance is exact but small:
 E[Σ_i] = a_i Σ with |a_i − 1| ≤ 0.03 at n ≥ 20 in the ranges used.
 
-Shape in m (checked in simulation first; the recursion agrees). At fixed n and generation i the distance is NOT
-rise-then-fall in m for this family: it FALLS then RISES (a U-shape with an interior minimum), the opposite of F1's
-phase transition. Reason: the synthetic block's mean is an estimate of μ whose error (b_{i−1}) is no worse than a
+Shape in m (checked in simulation first; the recursion agrees). This is the FRESH-data setting. At fixed n and
+generation i the distance is NOT rise-then-fall in m here: it FALLS then RISES (a U-shape with an interior minimum),
+the opposite of F1's phase transition. F1's own setting keeps ONE fixed real set (``lab.Augment``); there the same
+excess enters with the other sign and the distance RISES then FALLS, with its peak at the same m as this optimum when
+λ_s a ≡ 1 (``lab.theory.mixed_fixed``). Reason: the synthetic block's mean is an estimate of μ whose error (b_{i−1}) is no worse than a
 real-only fit's, so a few synthetic points average noise down; very many synthetic points just copy the previous
 generation, and as m → ∞ at fixed i the fit converges to generation 0 (b_i → 1/n, the value at m = 0). Simulated
 E[TV] (1-D, ddof = 1, λ_s = 1, n = 20, 4000 replicates, SE ≈ 0.0008), i = 1…5:

@@ -1,4 +1,5 @@
-"""A bound on the FULL expected TV of the Gaussian refit under mixed training (THEORY F1's setting; issue 4, item 3):
+"""A bound on the FULL expected TV of the Gaussian refit under mixed training with FRESH real data (``lab.Fresh``; issue 4,
+item 3; F1's fixed-real-set setting is ``lab.theory.mixed_fixed``):
 exact second moments of the pooled covariance recursion, and the mean + covariance bound built on them.
 
 Setting. Truth N(0, I_d) (any truth N(μ, Σ) reduces to it: the MLE refit is affine-equivariant and TV is
