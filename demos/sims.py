@@ -9,12 +9,12 @@ def _(mo):
     mo.md(r"""
     # SIMS: guiding a diffusion model away from its own synthetic data
 
-    Train a small diffusion model on real points from a ring of eight blobs, sample it, and fine-tune a copy on those
-    samples: the copy learns the base model's own mistakes, so stepping away from it (D = D_base + ω (D_base − D_copy))
-    should undo some of them. Alemohammad et al. claim this in "Self-Improving Diffusion Models with Synthetic Data"
-    (2024; SIMS, THEORY N1): moderate guidance ω sharpens the samples toward the real data, while large ω overshoots
-    and costs diversity. Slide ω from 0 (the base model) upward and watch the samples, their likelihood under the truth
-    and their Wasserstein distance to it.
+    Train a small diffusion model on real points from a ring of eight blobs, sample it, and fine-tune a copy on
+    those samples: the copy learns the base model's own mistakes, so stepping away from it (D = D_base + ω (D_base −
+    D_copy)) should undo some of them. Alemohammad et al. claim this in "Self-Improving Diffusion Models with
+    Synthetic Data" (2024; SIMS, THEORY N1): moderate guidance ω sharpens the samples toward the real data, while
+    large ω overshoots and costs diversity. Slide ω from 0 (the base model) upward and watch the samples, their
+    likelihood under the truth and their Wasserstein distance to it.
 
     *There is no closed form for a trained network: the grey dashed lines are exact references from the truth itself
     (its entropy, and the sliced W₂ of a truth sample as large as the model's).*
@@ -172,7 +172,8 @@ def _(OMEGAS, SEEDS, TRUTH, mo, np, omega, sim):
     _i = OMEGAS.index(omega)
     _best = OMEGAS[int(np.argmin(_w2))]
     # Key numbers (checked by tests/test_demos.py). The truth's entropy: the ring's blobs are ~19 σ apart, so it is
-    # log 8 + log(2π e σ²) up to an overlap term far below 1e-6 nats; the Monte Carlo estimate must agree within its SE.
+    # log 8 + log(2π e σ²) up to an overlap term far below 1e-6 nats; the Monte Carlo estimate must agree within its
+    # SE.
     _std = TRUTH["std"]
     _closed = float(np.log(8) + np.log(2 * np.pi * np.e * _std**2))
     key_numbers = {"truth_entropy": {"simulated": sim["entropy"], "exact": _closed, "se": sim["entropy_se"]}}
@@ -185,9 +186,9 @@ def _(OMEGAS, SEEDS, TRUTH, mo, np, omega, sim):
           for j, w in enumerate(OMEGAS)),
         f"| truth (reference) | {sim['entropy']:.3f} (closed form {_closed:.3f}) | {sim['floor'].mean():.3f} |", "",
         f"Means over {SEEDS} independent fits (the thin lines in the plot: each fit). Lowest NLL at "
-        f"ω = {OMEGAS[int(np.argmin(_nll))]:g}, lowest W₂ at ω = {_best:g}. The NLL under the truth rewards samples "
-        "that sit on the blobs, whichever blobs they are; W₂ also charges for mass moved between blobs, so it sees "
-        "the diversity that guidance costs."]))
+        f"ω = {OMEGAS[int(np.argmin(_nll))]:g}, lowest W₂ at ω = {_best:g}. The NLL under the truth rewards "
+        "samples that sit on the blobs, whichever blobs they are; W₂ also charges for mass moved between blobs, "
+        "so it sees the diversity that guidance costs."]))
     return key_numbers, shape
 
 

@@ -102,6 +102,6 @@ def test_sims_shapes(ran):
     if path.stem != "sims":
         pytest.skip("sims only")
     s = defs["shape"]
-    assert s["omega0_minus_base_max"] == 0.0
+    assert s["omega0_minus_base_max"] <= 1e-5  # same key, same network: equal up to float rounding (0 on CPU)
     assert 0 < s["nll_base"] < 10
     assert s["w2_floor"] < s["w2_base"]
