@@ -44,7 +44,7 @@ def ran(request, fresh_results):
 
 
 def test_there_are_demos():
-    assert {p.stem for p in NOTEBOOKS} >= {"collapse", "tails", "mixing", "remedies"}
+    assert {p.stem for p in NOTEBOOKS} >= {"collapse", "tails", "mixing", "remedies", "sims"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -93,3 +93,15 @@ def test_collapse_default_collapses(ran):
     if path.stem != "collapse":
         pytest.skip("collapse only")
     assert defs["key_numbers"]["logvar"]["exact"] < -5
+
+
+def test_sims_shapes(ran):
+    """SIMS on the ring (THEORY N1): ω = 0 is exactly the base model's sampler, the NLL is finite, and the base's W₂
+    sits above the floor that sample size alone sets (so there is something for guidance to fix)."""
+    path, _, defs = ran
+    if path.stem != "sims":
+        pytest.skip("sims only")
+    s = defs["shape"]
+    assert s["omega0_minus_base_max"] <= 1e-5  # same key, same network: equal up to float rounding (0 on CPU)
+    assert 0 < s["nll_base"] < 10
+    assert s["w2_floor"] < s["w2_base"]
