@@ -60,6 +60,26 @@ def test_eq8_form_equals_the_weighted_denoiser_loss(name):
     np.testing.assert_allclose(lhs, jnp.sum((F(x_in, cond) - target) ** 2, axis=-1), rtol=1e-9)
 
 
+@pytest.mark.parametrize("name", sorted(PRECONDS))
+def test_denoiser_is_identity_as_sigma_vanishes(name):
+    """|D(x; σ) − x| ≤ (1 − c_skip)|x| + |c_out| |F| → 0 as σ → 0, for a network whose F is far from 0 (float32:
+    plus 4ε|x| of rounding); the gap falls ≥ 10× from σ = 1e-2 to 1e-4."""
+    pre, net = PRECONDS[name], OneHidden(16)
+    params = jax.tree_util.tree_map(lambda a: a + 0.3, net.init(jax.random.key(0), 2, pre.n_cond))
+    F = lambda x, c: net.apply(params, x, c)  # noqa: E731
+    x = 3.0 * jax.random.normal(jax.random.key(1), (100, 2), jnp.float32)
+    gaps = []
+    for sigma in (1e-2, 1e-3, 1e-4):
+        s = jnp.full(100, sigma, jnp.float32)
+        F_s = float(jnp.max(jnp.abs(F(pre.c_in(s)[:, None] * x, pre.c_noise(s)))))
+        assert F_s > 0.1
+        gap = float(jnp.max(jnp.abs(denoise(pre, F, x, s) - x)))
+        x_max = float(jnp.max(jnp.abs(x)))
+        assert gap <= (1 - float(pre.c_skip(s)[0])) * x_max + abs(float(pre.c_out(s)[0])) * F_s + 4 * EPS32 * x_max
+        gaps.append(gap)
+    assert gaps[2] < gaps[0] / 10, gaps
+
+
 @pytest.mark.parametrize("sigma", [0.01, 0.5, 5.0, 80.0])
 def test_edm_inputs_and_targets_have_unit_variance(sigma):
     """y ~ N(0, σ_d² I): Var[c_in (y + n)] = 1 and Var[(y − c_skip (y + n))/c_out] = 1 (the point of EDM's
