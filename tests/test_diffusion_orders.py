@@ -30,10 +30,12 @@ def _law(kind, steps):
     D = mixture_denoiser(GAUSS, jnp.float64)
     mean0, var0 = M, S2 + sig[0] ** 2
     z0 = jnp.zeros((1, steps + 1, 1))
-    if kind == "heun":
-        f = lambda x, z: samplers.heun(samplers.denoiser_drift(D), x.reshape(1, 1), z, sig, Sampler(steps))[0, 0]  # noqa: E731
-    else:
-        f = lambda x, z: samplers.euler_maruyama(lambda y, s: (D(y, s) - y) / s**2, x.reshape(1, 1), z, sig)[0, 0]  # noqa: E731
+    def f(x, z):
+        x = x.reshape(1, 1)
+        if kind == "heun":
+            return samplers.heun(samplers.denoiser_drift(D), x, z, sig, Sampler(steps))[0, 0]
+        return samplers.euler_maruyama(lambda y, s: (D(y, s) - y) / s**2, x, z, sig)[0, 0]
+
     gx, gz = jax.grad(f, argnums=(0, 1))(jnp.float64(mean0), z0)
     return f(jnp.float64(mean0), z0), gx**2 * var0 + jnp.sum(gz**2), float(sig[-1])
 

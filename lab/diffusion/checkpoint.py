@@ -94,7 +94,7 @@ def load(path):
         shapes, treedef = jax.tree_util.tree_flatten(_template(family, int(meta["dim"])))
         names = [f"leaf_{i}" for i in range(len(shapes))]
         if sorted(names) != sorted(k for k in f.files if k.startswith("leaf_")):
-            raise ValueError(f"path {path}: holds a different number of arrays than {family.describe()['kind']}'s params")
+            raise ValueError(f"path {path}: holds another number of arrays than {type(family).__name__}'s params")
         stored = [f[k] for k in names]
         batch = stored[0].shape[:stored[0].ndim - len(shapes[0].shape)]
         for s, a in zip(shapes, stored):
