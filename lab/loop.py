@@ -167,12 +167,15 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
 
 def _check_training(ds: xr.Dataset) -> None:
     """Families that train by gradient descent report ``train_loss`` (and SIMS ``aux_loss``); a non-finite value means
-    a training diverged: raise a ValueError naming the first (replicate, generation) rather than return NaN samples."""
-    for name in ("train_loss", "aux_loss"):
-        if name in ds and not np.all(np.isfinite(ds[name].values)):
-            r, t = np.argwhere(~np.isfinite(ds[name].values))[0]
-            raise ValueError(f"{name} is not finite at replicate {r}, generation {t}: the training diverged "
-                             "(lower the learning rate or check the data's scale)")
+    a training diverged: raise a ValueError naming the first (replicate, generation) rather than return NaN samples.
+    "First" is the earliest generation (then the base before the auxiliary model): a diverged auxiliary model
+    at generation t makes the next generation's training data NaN, and the root cause is the one to name."""
+    bad = [(t, i, r, name) for i, name in enumerate(("train_loss", "aux_loss")) if name in ds
+           for r, t in np.argwhere(~np.isfinite(ds[name].values))]
+    if bad:
+        t, _, r, name = min(bad)
+        raise ValueError(f"{name} is not finite at replicate {r}, generation {t}: the training diverged "
+                         "(lower the learning rate or check the data's scale)")
 
 
 def _devices_layout(batch: int):

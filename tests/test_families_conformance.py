@@ -1,4 +1,7 @@
-"""One conformance suite run on every model family (in the spirit of scikit-learn's ``check_estimator``)."""
+"""One conformance suite run on every model family (in the spirit of scikit-learn's ``check_estimator``).
+
+The diffusion families (``lab.Diffusion``, ``lab.SIMS``) run with a tiny MLP and a few training steps: the suite
+checks the contract (keys, shapes, weights, the engine), not the quality of the fit."""
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -7,6 +10,10 @@ import pytest
 import lab
 
 N = 40
+DIFFUSION = lab.Diffusion(lab.diffusion.MLP(8, 1), lab.diffusion.EDM(sigma_data=2.0),
+                          lab.diffusion.TrainConfig(steps=20, batch=32, warmup=2), lab.diffusion.Sampler(steps=6))
+SIMS = lab.SIMS(DIFFUSION, omega=1.0, budget=10, synthetic=32)
+_JITTED = {}  # one compiled fit per diffusion family (the suite refits often)
 CASES = {
     "gaussian": lambda: (lab.Gaussian([0.0, 1.0], [[1.0, 0.3], [0.3, 2.0]]), lab.GaussianFit()),
     "mixture": lambda: (lab.GaussianMixture([0.4, 0.6], [[-3.0, 0.0], [3.0, 1.0]], [np.eye(2), 0.5 * np.eye(2)]),
@@ -14,6 +21,8 @@ CASES = {
     "kde": lambda: (lab.GaussianMixture([0.5, 0.5], [[-2.0], [2.0]], [[[1.0]], [[0.5]]]), lab.KDE()),
     "categorical": lambda: (lab.Categorical(lab.zipf(6, 1.0)), lab.CategoricalFit(6, smoothing=0.0)),
     "regression": lambda: (lab.LinearModel([1.0, -0.5], 0.3), lab.LinearRegressionFit()),
+    "diffusion": lambda: (lab.GaussianMixture([0.5, 0.5], [[-2.0], [2.0]], [[[1.0]], [[0.5]]]), DIFFUSION),
+    "sims": lambda: (lab.GaussianMixture([0.5, 0.5], [[-2.0], [2.0]], [[[1.0]], [[0.5]]]), SIMS),
 }
 FAMILIES = sorted(CASES)
 
@@ -22,8 +31,15 @@ def _real(truth, key=0):
     return truth.sample(jax.random.key(key), N)
 
 
-def _fit(model, x):
-    return model.fit(x, jnp.ones(x.shape[0]))
+def _fit_fn(model):
+    if isinstance(model, (lab.Diffusion, lab.SIMS)):
+        return _JITTED.setdefault(model, jax.jit(model.fit))
+    return model.fit
+
+
+def _fit(model, x, w=None):
+    """Every family's fit takes a keyword-only key (deterministic families ignore it)."""
+    return _fit_fn(model)(x, jnp.ones(x.shape[0]) if w is None else w, key=jax.random.key(0))
 
 
 def _finite(tree):
@@ -46,6 +62,19 @@ def test_sample_shape_and_dtype(family):
 
 
 @pytest.mark.parametrize("family", FAMILIES)
+def test_fit_same_key_same_bits(family):
+    """fit is a function of (x, w, key): refitting gives the same bits (random families: a different key differs)."""
+    truth, model = CASES[family]()
+    x = _real(truth)
+    a, b = _fit(model, x), _fit(model, x)
+    assert all(np.array_equal(np.asarray(u), np.asarray(v)) for u, v in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
+    if family in ("diffusion", "sims"):
+        c = _fit_fn(model)(x, jnp.ones(N), key=jax.random.key(1))
+        assert not any(np.array_equal(np.asarray(u), np.asarray(v))
+                       for u, v in zip(jax.tree.leaves(a), jax.tree.leaves(c)))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
 def test_same_key_same_bits(family):
     truth, model = CASES[family]()
     params = _fit(model, _real(truth))
@@ -64,7 +93,7 @@ def test_zero_weight_slots_are_ignored(family):
     xb = jnp.concatenate([garbage[:10], x, garbage[10:]])
     wb = jnp.concatenate([jnp.zeros(10), jnp.ones(N), jnp.zeros(15)])
     v1 = model.variables(_fit(model, x))
-    v2 = model.variables(model.fit(xb, wb))
+    v2 = model.variables(_fit(model, xb, wb))
     for name in v1:
         np.testing.assert_allclose(np.asarray(v2[name][0]), np.asarray(v1[name][0]), rtol=1e-9, atol=1e-12,
                                    err_msg=name)
@@ -72,12 +101,13 @@ def test_zero_weight_slots_are_ignored(family):
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_weights_are_frequency_weights(family):
-    """Weight 2 on a row equals the row written twice."""
+    """Weight 2 on a row equals the row written twice (next to itself, so that the diffusion families' inverse-CDF
+    minibatches draw the same rows for the same uniforms)."""
     truth, model = CASES[family]()
     x = _real(truth)
     w = jnp.ones(N).at[:5].set(2.0)
-    v1 = model.variables(model.fit(x, w))
-    v2 = model.variables(_fit(model, jnp.concatenate([x, x[:5]])))
+    v1 = model.variables(_fit(model, x, w))
+    v2 = model.variables(_fit(model, jnp.concatenate([jnp.repeat(x[:5], 2, axis=0), x[5:]])))
     for name in v1:
         np.testing.assert_allclose(np.asarray(v1[name][0]), np.asarray(v2[name][0]), rtol=1e-6, atol=1e-9,
                                    err_msg=name)

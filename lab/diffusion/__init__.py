@@ -19,6 +19,7 @@ from lab.diffusion.exact import mixture_denoiser, mixture_log_prob_and_denoiser,
 from lab.diffusion.train import TrainConfig, Trained, train  # noqa: F401
 from lab.diffusion.guidance import guide  # noqa: F401
 from lab.diffusion.family import SIMS, Diffusion, DiffusionParams, SIMSParams  # noqa: F401
+from lab.diffusion import checkpoint  # noqa: F401,E402
 
 __all__ = ["DTYPE", "VP", "EDM", "denoise", "score_from_denoiser", "OneHidden", "MLP", "Conv", "count_params",
            "network_from_dict", "dsm_loss", "Sampler", "solve", "log_density", "mixture_denoiser",

@@ -85,6 +85,9 @@ class OneHidden:
     def check_dim(self, dim: int) -> None:
         pass
 
+    def describe(self) -> dict:
+        return self.to_dict()
+
     def to_dict(self) -> dict:
         return {"kind": "one_hidden", **asdict(self)}
 
@@ -121,6 +124,9 @@ class MLP:
 
     def check_dim(self, dim: int) -> None:
         pass
+
+    def describe(self) -> dict:
+        return self.to_dict()
 
     def to_dict(self) -> dict:
         return {"kind": "mlp", **asdict(self)}
@@ -165,6 +171,9 @@ class Conv:
             u = _conv_apply(blk["c1"], jax.nn.silu(h)) + _linear(blk["e"], e)[:, None, None, :]
             h = h + _conv_apply(blk["c2"], jax.nn.silu(u))
         return _conv_apply(params["out"], jax.nn.silu(h)).reshape(n, self.side * self.side)
+
+    def describe(self) -> dict:
+        return self.to_dict()
 
     def to_dict(self) -> dict:
         return {"kind": "conv", **asdict(self)}
