@@ -246,47 +246,33 @@ def density_runs():
     for K in (32, 64, 128):
         sig = pre.sigmas(K)
         out[K] = np.asarray(jax.jit(lambda x: log_density(lambda y, s: fn(y, s)[1], x, sig,
-                                                          pre.prior_std(sig[0])))(x), np.float64)
+                                                          pre.prior_std(sig[0]), pre.c_in))(x), np.float64)
     sigma_b = float(pre.sigmas(32)[-1])
     exact = np.asarray(mixture_log_prob_and_denoiser(BIMODAL, jnp.float64)(jnp.asarray(x, jnp.float64), sigma_b)[0])
     return np.asarray(x[:, 0], np.float64), out, exact
 
 
-def _richardson(v32, v64, v128):
-    """(p, e): the measured order p = log₂(|v32 − v64|/|v64 − v128|) and the Richardson estimate
-    e = |v64 − v128|/(2^p − 1) of the remaining error of v128."""
-    d1, d2 = np.abs(v32 - v64), np.abs(v64 - v128)
-    p = np.log2(d1 / d2)
-    return p, d2 / (2.0**p - 1.0)
-
-
 def test_log_density_converges_to_the_exact_noised_density(density_runs):
-    """On the VP grid the Heun log-density is still pre-asymptotic at these K (measured max-error ratios 2.4 and 3.1
-    per doubling against the order-2 limit 4; median errors 0.23, 0.097, 0.031), so the tolerance is the Richardson
-    estimate with the *measured* order (``_richardson``) at the worst point (p > 1e-4; further in the tail float32
-    rounding dominates): asserted (1) convergence, p ≥ 0.5; (2) max |ld_128 − log p(x; σ_b)| ≤ 2 e + 1e-4, the factor
-    2 for an order still rising towards 2 (which makes e an overestimate, not an under-), 1e-4 the float32 floor
-    (≈ 128 steps × 4 roundings × ε × |log p| ≤ 10 = 6e-4 worst case). The VP prior N(0, 1 + σ_0²) differs from
-    p(·; σ_0) by a log-density error below (E y² − 1)/(2σ_0²) ≈ 5e-5, inside the floor."""
+    """The Heun log-density on the preconditioned state (``samplers.log_density``) converges to the exact
+    log p(x; σ_b) where p > 1e-4: the max error falls by at least 4× from K = 32 to K = 128 (order ≥ 1 over two
+    doublings; Heun is order 2) and the median error at K = 128 is below 1e-3 nats (a 0.1 % density error).
+    Known limit (reported, not hidden): in the far tails (|x| ≈ 4 here) the error stops falling at a few 1e-3 nats
+    from K = 128 on, in float64 as well as float32, so the max error is not asserted against an order-2 rate."""
     x, ld, exact = density_runs
     keep = exact > np.log(1e-4)
-    d1, d2 = np.max(np.abs(ld[32] - ld[64])[keep]), np.max(np.abs(ld[64] - ld[128])[keep])
-    p = np.log2(d1 / d2)  # measured order of the max differences
-    e = d2 / (2.0**p - 1.0)  # Richardson estimate of the error left at K = 128
-    err = np.max(np.abs(ld[128] - exact)[keep])
-    assert p >= 0.5 and err <= 2 * e + 1e-4, (p, e, err)
+    err = {K: np.abs(v - exact)[keep] for K, v in ld.items()}
+    assert err[128].max() <= err[32].max() / 4 and np.median(err[128]) < 1e-3, \
+        {K: (e.max(), np.median(e)) for K, e in err.items()}
 
 
 def test_log_density_integrates_to_one(density_runs):
-    """∫ exp(log_density) by the trapezoid rule on [−8, 8] (spacing 0.02) is 1 within the quadrature error (the same
-    rule on the exact density, |∫ p − 1|) plus 2 × the Richardson estimate of the mass's discretisation error with
-    its measured order (``_richardson``; measured masses 1.31, 1.10, 1.03 at K = 32, 64, 128: the change-of-variables
-    density of a discretised flow has mass 1 only as K → ∞)."""
+    """∫ exp(log_density) by the trapezoid rule on [−8, 8] (spacing 0.02; the same rule gives the exact density's mass
+    to 1e-12) is 1 within 1e-3 at K = 128 and no further from 1 than at K = 32 (the change-of-variables density of a
+    discretised flow has mass 1 only as K → ∞). Power: a 0.1 % mass error is detected."""
     x, ld, exact = density_runs
     mass = {K: float(np.trapezoid(np.exp(v), x)) for K, v in ld.items()}
-    quad = abs(float(np.trapezoid(np.exp(exact), x)) - 1.0)
-    p, e = _richardson(mass[32], mass[64], mass[128])
-    assert p >= 0.5 and abs(mass[128] - 1.0) <= quad + 2 * e + 1e-5, (mass, quad, p, e)
+    assert abs(float(np.trapezoid(np.exp(exact), x)) - 1.0) < 1e-9
+    assert abs(mass[128] - 1.0) <= min(1e-3, abs(mass[32] - 1.0)), mass
 
 
 # --- guidance algebra ----------------------------------------------------------------------------------------
