@@ -30,7 +30,7 @@ REGISTRY = {
 
 # The SIMS suite (issue 6): ``python -m lab sims --preset P`` runs these at P; their PRESETS also hold quick/full.
 SIMS = ("sims_toy", "sims_digits", "sims_loop", "sims_pollution", "sims_shift")
-SIMS_PRESETS = ("cpu-quick", "cpu-full", "gpu-full")
+SIMS_PRESETS = ("cpu-quick", "cpu-full", "gpu")
 
 
 def names() -> list[str]:
