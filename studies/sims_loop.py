@@ -1,63 +1,69 @@
-"""SIMS in the loop: does iterated training on SIMS-generated data avoid going MAD? (THEORY N1, G4; issue 6 item 5)
+"""SIMS in the loop: does iterated training on SIMS-generated data avoid going MAD? (THEORY N1, G4; issues 6, 10, 11)
 
 Claim tested (Alemohammad et al. 2024, "Self-Improving Diffusion Models with Synthetic Data", THEORY N1): "iterated
 training on SIMS-generated data does not go MAD". The lab's analytic worlds (G2–G4, G5) predict that a fully synthetic
 loop (Replace) drifts away from the truth while keeping the real set in every generation (Augment) holds it near.
 
-Four loops from one generation-0 base (EDM diffusion model, ``lab.sims``), t = 0 … G:
-    θ_0        trained from scratch on the n real rows (common to the four loops: same key, same bits);
-    Replace    θ_{t+1} trained from scratch on n samples of θ_t;
-    Augment    θ_{t+1} trained from scratch on the n real rows plus n samples of θ_t (2n rows);
-    SIMS loop  θ_{t+1} trained from scratch on n SIMS samples of generation t: the auxiliary model a_t is θ_t
-               fine-tuned for B steps (``aux_steps``) on n_s = n of θ_t's own samples (``lab.sims.fit_auxiliary``),
-               and the n rows are drawn with the guided denoiser D = D_θt + ω (D_θt − D_at) (``guided_sample``);
-    Augment + SIMS  θ_{t+1} trained from scratch on the n real rows plus n SIMS samples of generation t.
+Four loops, each one ``lab.simulate`` call (one cell, cached by ``lab.study``; the replicates are the engine's vmapped
+axis, so one compile per loop), t = 0 … G:
+    Replace    ``lab.simulate(truth, lab.Diffusion(MLP(width, depth), EDM(σ_d), TrainConfig(steps, …), Sampler(N)),
+               lab.Replace(), …)``: θ_{t+1} trained from scratch on n samples of θ_t;
+    Augment    the same family with ``lab.Augment(synthetic=n)``: the n real rows of generation 0 plus n samples of
+               θ_t (2n rows);
+    SIMS loop  ``lab.SIMS(that family, omega=ω, budget=aux_steps, synthetic=n, aux_lr=…)`` with ``lab.Replace()``:
+               each fit trains θ_t from scratch, draws n of its own samples and fine-tunes a copy of θ_t on them for
+               B steps (the auxiliary a_t); the next n rows are drawn with the guided denoiser
+               D = D_θt + ω (D_θt − D_at);
+    Augment + SIMS  the SIMS family with ``lab.Augment(synthetic=n)``: the n real rows plus n SIMS samples.
 The paper's own MAD experiments are synthetic augmentation loops (real data plus the previous generation's synthetic
 data; Alemohammad et al. 2024, Sec. 4.2), so "Augment + SIMS" is the claim in its own setting; the fully synthetic
-SIMS loop (the issue's reading) is the stronger test.
-Every generation trains from scratch with the generation-0 budget (``steps``), as MAD's fully synthetic and synthetic
-augmentation loops do (Alemohammad et al., ICLR 2024; THEORY G4): the only memory of the past is then the data,
-so the loops differ only in what they feed forward. (Fine-tuning θ_{t+1} from θ_t would add a second memory
-channel, the weights, and with it the confound of continual learning.) The auxiliary model is a fine-tune, as in
-SIMS itself (a copy of the base trained on the base's own samples with budget B; THEORY N1).
+SIMS loop (the issue's reading) is the stronger test. Every generation trains from scratch with the same budget
+(``steps``), as MAD's loops do (THEORY G4): the only memory of the past is the data, so the loops differ only in what
+they feed forward. The auxiliary model is a fine-tune, as in SIMS itself (THEORY N1).
 
-What is measured at generation t: the distribution the loop emits — θ_t's samples for Replace and Augment, θ_t's
-SIMS samples (ω, a_t) for the two SIMS loops — and, for the SIMS loops, also θ_t's own unguided samples (the fully
-synthetic loop's are drawn dashed).
-2-D world: ``lab.sims.data.ring`` (k equal Gaussians on a circle), metrics of ``evaluate_toy`` against the analytic
-truth: NLL under the truth (nats), exact W₂ between sample sets (its floor: two truth
-sets), k-NN precision/recall (k = 5). Digits world (full presets): sklearn's 8×8 digits, Fréchet distance in the
-lab's classifier's feature space against the held-out digits, precision/recall (``evaluate_digits``).
+What the loops share (common random numbers, paired by replicate): the four calls use the same ``key``, so replicate
+r draws the same n real rows in every loop (the engine's REAL stream) and every metric's truth draws and model noises
+at generation t are the same across loops (the METRIC stream, keyed by the metric's name). Loops with the same family
+share generation 0 bit for bit (Replace = Augment; SIMS = Augment + SIMS, base and auxiliary). Across the two
+families θ_0 differs: ``lab.SIMS.fit`` trains its base with fold_in(FIT key, 0), ``lab.Diffusion.fit`` with the FIT
+key itself, so the Diffusion loops' θ_0 and the SIMS loops' θ_0 are two trainings on the same rows with different
+minibatch and noise draws (before issue 10 the four loops shared one θ_0). The verdict reads each loop's own drift
+(metric_G − metric_0), paired by replicate, so this does not enter it; comparisons *between* the two families at a
+given generation carry the training noise of one fit.
 
-Keys (common random numbers): generation t of seed s uses fold_in(fold_in(key(s), t), j), j = 0 trains θ_t,
-1 draws the auxiliary model's rows, 2 fine-tunes it, 3 draws the next generation's rows; the evaluation samples'
-noises (fold_in(key(s), 20000)) and the metrics' truth draws (fold_in(key(s), 20001)) are the same at every
-generation and in every loop. The loops therefore share θ_0 and all sampler noises, so differences between
-loops and between generations are the loops', not sampling noise.
+What is measured at generation t (in the engine, inside the jitted program): the distribution the loop emits — θ_t's
+samples for Replace and Augment, θ_t's guided samples (ω, a_t) for the two SIMS loops — and, for the SIMS loops,
+θ_t's own unguided samples (``OfBase``; drawn dashed). 2-D world: ``lab.sims.data.ring``; metrics against the
+analytic truth (``lab.metrics.samples``): sliced W₂ (64 directions) between n_eval model draws and n_eval truth
+draws, the NLL under the truth (``NLLUnderTruth``), k-NN precision/recall (k = 5). The dotted lines are the same
+estimators between two truth sets (the sliced W₂ floor; the Monte Carlo truth entropy). Digits world (gpu preset):
+sklearn's 8×8 digits, the 80 % train split of the lab's classifier as the truth (``Rows``: n distinct rows at
+generation 0), Fréchet distance and precision/recall in that classifier's features against the 20 % held out
+(``DigitsFeatures``, computed in the jitted program).
 
-Why W₂ and not the NLL decides: NLL under the truth, −E_q log p, is not a divergence — KL(q ‖ p) = −H(q) − E_q log p,
-so a sampler that piles its mass on the modes' centres scores *below* the truth's entropy (measured: generation-0
-bases at 1.03–1.27 nats against the truth's 1.14). Exact W₂ is a metric; the NLL is drawn as a second view.
+Why sliced W₂ now decides, and not exact W₂ (before issue 10) or the NLL: the engine evaluates metrics inside the
+jitted, vmapped program, where exact W₂ (POT's network simplex) cannot run; getting the samples out for it would need
+the weights of every (replicate, generation) out of the engine and a host-side sampling pass per generation, and the
+exact W₂ of 1,000-point sets costs about a second each on the CPU — more than the metric is worth here, and on a GPU
+run it would dominate. Sliced W₂ (the mean over random directions of the exact 1-D W₂²) is itself a metric on
+distributions, runs in the jit, and in 2-D with 64 directions sees the same mode-level drift (collapse towards the
+ring, bridges, lost modes); its values are smaller than exact W₂'s (a projection shortens distances), so the numbers
+are not comparable with the old ones, only the verdicts are. The NLL is not a divergence: KL(q ‖ p) = −H(q) −
+E_q log p, so a sampler that piles its mass on the modes' centres scores *below* the truth's entropy; it is drawn as
+a second view.
 
 Verdict (the SIMS studies' shared rule, ``studies._sims_common``; "no MAD" is an equivalence claim and needs evidence
-for a small drift, not absence of evidence of a large one): per loop, d = metric_G − metric_0 (exact W₂ on the 2-D
-world, FD on digits) paired over seeds, one-sided Student t at α = 0.05. A loop *holds* when the upper confidence
-bound d̄ + q·SE lies below δ = a third of Replace's mean drift (Replace must itself go MAD, or there is no margin);
-it *goes MAD* when the lower bound d̄ − q·SE > 0; otherwise it is *inconclusive*. The claim is SUPPORTED if the
-Augment + SIMS loop (the paper's setting) holds, NOT SUPPORTED if it goes MAD, INCONCLUSIVE otherwise; the figure
+for a small drift, not absence of evidence of a large one): per loop, d = metric_G − metric_0 (sliced W₂ on the 2-D
+world, FD on digits) paired over replicates, one-sided Student t at α = 0.05. A loop *holds* when the upper
+confidence bound d̄ + q·SE lies below δ = a third of Replace's mean drift (Replace must itself go MAD, or there is no
+margin); it *goes MAD* when the lower bound d̄ − q·SE > 0; otherwise it is *inconclusive*. The claim is SUPPORTED if
+the Augment + SIMS loop (the paper's setting) holds, NOT SUPPORTED if it goes MAD, INCONCLUSIVE otherwise; the figure
 gives the fully synthetic SIMS loop's status beside it, and says when the run cannot credit SIMS (Replace does not
-go MAD, or Augment alone holds). δ = Replace/3: a loop shown to drift less has removed at least two thirds of the
-no-remedy collapse.
+go MAD, or Augment alone holds).
 
-What the quick run measured (3 seeds, ring of 8 modes, n = 512, 5 generations; W₂ floor 0.30, truth entropy 1.14):
-mean W₂ at generations 0 → 5: Replace 0.371 → 0.581, Augment 0.371 → 0.401, SIMS loop 0.391 → 0.606, Augment + SIMS
-0.391 → 0.403; changes +0.210 ± 0.008 (MAD), +0.030 ± 0.031, +0.215 ± 0.024 (MAD), +0.012 ± 0.073. With δ = 0.070 and q = 2.92
-(2 df) the upper bounds are 0.233, 0.119, 0.286, 0.226: Replace and the fully synthetic SIMS loop go MAD (its
-unguided models too, +0.229 ± 0.004), while Augment and Augment + SIMS are INCONCLUSIVE — their means are small, but
-3 seeds leave intervals far wider than the margin, so the run cannot say they hold (more seeds needed). Augment + SIMS ends with the lowest NLL (1.25 vs 1.39 for
-Augment) and the highest precision/recall (0.967/0.989 vs 0.959/0.985), within the seed bands. At generation 0,
-SIMS at ω = 0.5 is W₂-neutral to slightly worse (0.391 vs 0.371) — the same finding as ``sims_toy``.
-Quick preset: 163 s wall at load average 4.5–6 on the shared 2-core machine, 137 s of CPU (user) time.
+What the quick run measured before issue 10 (3 seeds, exact W₂, 163 s wall): Replace and the fully synthetic SIMS
+loop went MAD; Augment and Augment + SIMS were INCONCLUSIVE (small mean drifts, intervals from 3 seeds far wider than
+the margin). QUICK_RESULT_PLACEHOLDER
 """
 from __future__ import annotations
 

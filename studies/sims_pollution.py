@@ -7,26 +7,31 @@ the lab's run: at which pollution share does SIMS stop improving on its base?
 
 Setting (2-D world, exact metrics; ``lab.sims.data.ring``), the paper's reading of "share", ρ = |D_p| / |D_r|:
     real       D_r, n truth draws;
-    polluter   the previous generation: an EDM model trained on D_r for ``polluter_steps`` steps (its own key),
-               a fifth of the base's budget, so that its rows are visibly off the truth (blurred modes, bridges
-               between them). With the base's own budget (measured, quick preset, 3 seeds) the pollution did not
-               hurt the base at any ρ ≤ 1 (W₂ 0.34–0.37 flat; the polluter's own samples 0.45), and SIMS's gains
-               were all within 2 s.e. of 0 — a run with no power to answer the question;
+    polluter   the previous generation: ``lab.Diffusion`` (EDM, MLP) fitted on D_r for ``polluter_steps`` steps
+               (``Diffusion.fit``, its own key, seeds vmapped), a fifth of the base's budget, so that its rows are
+               visibly off the truth (blurred modes, bridges between them). With the base's own budget (measured
+               before issue 10, quick preset, 3 seeds) the pollution did not hurt the base at any ρ ≤ 1 and SIMS's
+               gains were all within 2 s.e. of 0 — a run with no power to answer the question;
     polluted   D_r plus the first round(ρ n) rows of a set S of n polluter samples (n + round(ρ n) rows; nested:
-               raising ρ only adds synthetic rows);
-    base, SIMS ``lab.sims.run_sims`` on the polluted set: the base trained from scratch, n_s = n of its own samples,
-               the auxiliary model fine-tuned from it for B = ``aux_steps`` steps, guided samples for every ω in
-               ``omegas`` (ω = 0 is the base, bit for bit).
-Keys: seed s draws D_r from fold_in(key(s), 10000), trains the polluter with fold_in(key(s), 10002), draws S with
-fold_in(key(s), 10003) and runs SIMS with fold_in(key(s), 1);
-the metrics' truth draws come from fold_in(key(s), 20001). All are common to every share and every ω, so the
-curves over ρ and ω are paired (common random numbers).
+               raising ρ only adds synthetic rows), padded to 2n rows with zero weights (the families' frequency
+               weights), so one compiled program serves every share;
+    base, SIMS ``lab.SIMS(lab.Diffusion(...), budget=aux_steps, synthetic=n, aux_lr=...)`` on the polluted set, seeds
+               vmapped (one cell per share, all seeds in it): its fit trains the base from scratch, draws n_s = n of
+               its own samples and fine-tunes the auxiliary model from it for B steps; guided samples for every ω in
+               ``omegas`` with the same noises (ω = 0 is the base, bit for bit), as ``lab.sims.pipeline`` does.
+Keys: seed r's root is fold_in(key(key), r); it draws D_r from fold_in(root, 10000), trains the polluter with
+fold_in(root, 10002), draws S with fold_in(root, 10003) and runs SIMS with fold_in(root, 1) (fit: fold_in(·, 0),
+ω sweep noises: fold_in(·, 3)); the metrics' truth draws come from fold_in(root, 20001). All are common to every share
+and every ω, so the curves over ρ and ω are paired (common random numbers).
 
-Metrics: ``evaluate_toy`` against the analytic truth: exact W₂ between sample sets, NLL under the truth (not a
+Metrics (jitted, seeds vmapped; ``lab.metrics.samples``): sliced W₂ (64 directions) between the samples and fresh
+truth draws — the verdict's distance; before issue 10 it was exact W₂ by POT, which on the gpu preset (16 seeds × 7 ω
+× 6 shares of 4,000 points) would have dominated the run, and sliced W₂ is a metric that runs on the device (its
+values are smaller than exact W₂'s, so only verdicts compare with the old numbers) —, the NLL under the truth (not a
 divergence: mass piled on the modes scores below the truth's entropy; but mass smeared into the gaps between modes
-raises it sharply), precision/recall. Measured (quick): the blurred polluter smears mass along the ring; the base's
-NLL climbs from 1.24 (ρ = 0) to 3.04 nats (ρ = 1) and its precision falls from 0.97 to 0.85, while W₂ hardly moves
-(0.31–0.37: the misplaced mass travels a short way). So both metrics are read.
+raises it sharply), precision/recall (k = 5). Before issue 10 (quick): the blurred polluter smeared mass along the
+ring; the base's NLL climbed steeply with ρ and its precision fell, while W₂ hardly moved (the misplaced mass travels
+a short way). So both metrics are read.
 Verdict (the SIMS studies' shared rule, ``studies._sims_common``): at share ρ, SIMS improves on its base when the
 paired gain W₂(base) − W₂(SIMS at ω*_W₂) is significantly > 0, or when the NLL gain at ω*_NLL is significantly > 0
 AND W₂ there is not significantly worse (the NLL is not a divergence, as in ``sims_toy``). Gains: one-sided paired t
@@ -35,10 +40,8 @@ over seeds at α = 0.05, Bonferroni-corrected over (ω > 0 searched) × (2 metri
 SUPPORTED when SIMS improves at every share below 0.6 that the run holds (an intersection–union test); the figure
 names the largest share where it still improves.
 
-What the quick run measured (3 seeds, ρ ∈ {0, 0.2, …, 1}, ω ∈ {0.25, 0.5, 1}): SIMS improves on its base at no share,
-on either metric. W₂ gains +0.002 ± 0.010 (ρ = 0) … +0.004 ± 0.001 (ρ = 1), none significant (q = t_{1−0.05/6}(2) = 7.65); NLL gains negative
-everywhere (−0.05 ± 0.03 at ρ = 0, −0.02 ± 0.04 at ρ = 1: the guidance adds spread on this toy rather than removing
-it). Quick preset: 135 s wall at load average 4.6–7.7 on the shared 2-core machine, 83 s of CPU (user) time.
+What the quick run measured before issue 10 (3 seeds, exact W₂, 135 s wall): SIMS improved on its base at no share,
+on either metric (W₂ gains within noise, NLL gains negative: the guidance added spread on this toy). QUICK_RESULT_PLACEHOLDER
 """
 from __future__ import annotations
 
