@@ -63,7 +63,18 @@ go MAD, or Augment alone holds).
 
 What the quick run measured before issue 10 (3 seeds, exact W₂, 163 s wall): Replace and the fully synthetic SIMS
 loop went MAD; Augment and Augment + SIMS were INCONCLUSIVE (small mean drifts, intervals from 3 seeds far wider than
-the margin). QUICK_RESULT_PLACEHOLDER
+the margin). On the engine (issue 10; 3 replicates, sliced W₂, new random streams) the paper's-setting verdict is
+the same word, INCONCLUSIVE, but one conclusion changed: Replace and the fully synthetic SIMS loop are no longer
+shown to go MAD. Their mean sliced W₂ still roughly doubles from generation 0 to 5 while Augment and Augment + SIMS
+stay near generation 0 (the figure), and their NLL under the truth rises the same way; what changed is the spread
+of the drift over replicates, several times wider than exact W₂'s was. Two reasons: the sliced W₂ at generation 0
+and at generation G uses different random directions (each (replicate, generation) has its own metric key), which
+adds projection noise to the difference that exact W₂ did not have; and the three replicates now differ in their
+generation-0 fits and real rows *and* their collapse paths (losing or merging a mode is a per-replicate event that a
+1-D projection weighs unevenly). With 2 degrees of freedom (q = 2.92) that spread puts the lower bound below 0, so
+Replace gives no margin and every loop is inconclusive. The cpu-full preset (8 replicates) and the gpu preset (16)
+are sized to decide it. Quick preset: wall time and CPU time are in the report of the commit that regenerated the
+figure (load-bound on the shared machine; four compiles of the whole loop program dominate at these sizes).
 """
 from __future__ import annotations
 

@@ -41,7 +41,13 @@ SUPPORTED when SIMS improves at every share below 0.6 that the run holds (an int
 names the largest share where it still improves.
 
 What the quick run measured before issue 10 (3 seeds, exact W₂, 135 s wall): SIMS improved on its base at no share,
-on either metric (W₂ gains within noise, NLL gains negative: the guidance added spread on this toy). QUICK_RESULT_PLACEHOLDER
+on either metric (W₂ gains within noise, NLL gains negative: the guidance added spread on this toy). On the engine (issue 10: seed-vmapped lab.SIMS, sliced W₂, new random
+streams) the conclusion is unchanged — NOT SUPPORTED: SIMS improves on its base at no share, on either metric; the
+sliced W₂ gains are within noise at every ρ and the NLL gains are again negative (the figure and the cached JSON hold
+the numbers). Sliced W₂ does not rise with ρ as the NLL does: the polluter's smeared mass stays near the ring, which
+random 1-D projections barely see, so here the NLL carries the damage and SIMS does not undo it. Quick preset on the
+shared 2-core machine: see the report of the commit that regenerated the figure (wall time is load-bound: one
+compile per program dominates at these sizes).
 """
 from __future__ import annotations
 
