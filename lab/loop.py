@@ -105,7 +105,7 @@ def _default_batch(regime, n, generations, dim, replicates):
 
 
 def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=None, batch_size=None,
-             progress=False) -> xr.Dataset:
+             progress=False, return_params=False):
     """Run a self-consuming loop.
 
     Args:
@@ -119,10 +119,13 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
       metrics: metric objects (``lab.metrics``); None means the family's defaults.
       batch_size: replicates per compiled chunk; None picks one by memory. Results do not depend on it.
       progress: show a progress bar over chunks.
+      return_params: also return the fitted params of every (replicate, generation) (a pytree of numpy arrays with
+        leading axes (replicates, generations + 1)), e.g. to draw samples of a chosen generation afterwards.
 
     Returns:
       ``xarray.Dataset`` with dims (replicate, generation, …): the family's variables (Gaussian: ``mean`` (…, dim),
-      ``cov`` (…, dim, dim2)), one variable per metric, and the configuration in ``attrs``.
+      ``cov`` (…, dim, dim2)), one variable per metric, and the configuration in ``attrs``; with
+      ``return_params``, the pair (Dataset, params).
 
     Example:
       >>> import lab
@@ -162,7 +165,7 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
     params, values = jax.tree.map(lambda *a: np.concatenate(a), *chunks)
     ds = _to_dataset(model, params, values, config, replicates, generations, key)
     _check_training(ds)
-    return ds
+    return (ds, params) if return_params else ds
 
 
 def _check_training(ds: xr.Dataset) -> None:

@@ -7,26 +7,31 @@ the lab's run: at which pollution share does SIMS stop improving on its base?
 
 Setting (2-D world, exact metrics; ``lab.sims.data.ring``), the paper's reading of "share", ρ = |D_p| / |D_r|:
     real       D_r, n truth draws;
-    polluter   the previous generation: an EDM model trained on D_r for ``polluter_steps`` steps (its own key),
-               a fifth of the base's budget, so that its rows are visibly off the truth (blurred modes, bridges
-               between them). With the base's own budget (measured, quick preset, 3 seeds) the pollution did not
-               hurt the base at any ρ ≤ 1 (W₂ 0.34–0.37 flat; the polluter's own samples 0.45), and SIMS's gains
-               were all within 2 s.e. of 0 — a run with no power to answer the question;
+    polluter   the previous generation: ``lab.Diffusion`` (EDM, MLP) fitted on D_r for ``polluter_steps`` steps
+               (``Diffusion.fit``, its own key, seeds vmapped), a fifth of the base's budget, so that its rows are
+               visibly off the truth (blurred modes, bridges between them). With the base's own budget (measured
+               before issue 10, quick preset, 3 seeds) the pollution did not hurt the base at any ρ ≤ 1 and SIMS's
+               gains were all within 2 s.e. of 0 — a run with no power to answer the question;
     polluted   D_r plus the first round(ρ n) rows of a set S of n polluter samples (n + round(ρ n) rows; nested:
-               raising ρ only adds synthetic rows);
-    base, SIMS ``lab.sims.run_sims`` on the polluted set: the base trained from scratch, n_s = n of its own samples,
-               the auxiliary model fine-tuned from it for B = ``aux_steps`` steps, guided samples for every ω in
-               ``omegas`` (ω = 0 is the base, bit for bit).
-Keys: seed s draws D_r from fold_in(key(s), 10000), trains the polluter with fold_in(key(s), 10002), draws S with
-fold_in(key(s), 10003) and runs SIMS with fold_in(key(s), 1);
-the metrics' truth draws come from fold_in(key(s), 20001). All are common to every share and every ω, so the
-curves over ρ and ω are paired (common random numbers).
+               raising ρ only adds synthetic rows), padded to 2n rows with zero weights (the families' frequency
+               weights), so one compiled program serves every share;
+    base, SIMS ``lab.SIMS(lab.Diffusion(...), budget=aux_steps, synthetic=n, aux_lr=...)`` on the polluted set, seeds
+               vmapped (one cell per share, all seeds in it): its fit trains the base from scratch, draws n_s = n of
+               its own samples and fine-tunes the auxiliary model from it for B steps; guided samples for every ω in
+               ``omegas`` with the same noises (ω = 0 is the base, bit for bit), as ``lab.sims.pipeline`` does.
+Keys: seed r's root is fold_in(key(key), r); it draws D_r from fold_in(root, 10000), trains the polluter with
+fold_in(root, 10002), draws S with fold_in(root, 10003) and runs SIMS with fold_in(root, 1) (fit: fold_in(·, 0),
+ω sweep noises: fold_in(·, 3)); the metrics' truth draws come from fold_in(root, 20001). All are common to every share
+and every ω, so the curves over ρ and ω are paired (common random numbers).
 
-Metrics: ``evaluate_toy`` against the analytic truth: exact W₂ between sample sets, NLL under the truth (not a
+Metrics (jitted, seeds vmapped; ``lab.metrics.samples``): sliced W₂ (64 directions) between the samples and fresh
+truth draws — the verdict's distance; before issue 10 it was exact W₂ by POT, which on the gpu preset (16 seeds × 7 ω
+× 6 shares of 4,000 points) would have dominated the run, and sliced W₂ is a metric that runs on the device (its
+values are smaller than exact W₂'s, so only verdicts compare with the old numbers) —, the NLL under the truth (not a
 divergence: mass piled on the modes scores below the truth's entropy; but mass smeared into the gaps between modes
-raises it sharply), precision/recall. Measured (quick): the blurred polluter smears mass along the ring; the base's
-NLL climbs from 1.24 (ρ = 0) to 3.04 nats (ρ = 1) and its precision falls from 0.97 to 0.85, while W₂ hardly moves
-(0.31–0.37: the misplaced mass travels a short way). So both metrics are read.
+raises it sharply), precision/recall (k = 5). Before issue 10 (quick): the blurred polluter smeared mass along the
+ring; the base's NLL climbed steeply with ρ and its precision fell, while W₂ hardly moved (the misplaced mass travels
+a short way). So both metrics are read.
 Verdict (the SIMS studies' shared rule, ``studies._sims_common``): at share ρ, SIMS improves on its base when the
 paired gain W₂(base) − W₂(SIMS at ω*_W₂) is significantly > 0, or when the NLL gain at ω*_NLL is significantly > 0
 AND W₂ there is not significantly worse (the NLL is not a divergence, as in ``sims_toy``). Gains: one-sided paired t
@@ -35,10 +40,14 @@ over seeds at α = 0.05, Bonferroni-corrected over (ω > 0 searched) × (2 metri
 SUPPORTED when SIMS improves at every share below 0.6 that the run holds (an intersection–union test); the figure
 names the largest share where it still improves.
 
-What the quick run measured (3 seeds, ρ ∈ {0, 0.2, …, 1}, ω ∈ {0.25, 0.5, 1}): SIMS improves on its base at no share,
-on either metric. W₂ gains +0.002 ± 0.010 (ρ = 0) … +0.004 ± 0.001 (ρ = 1), none significant (q = t_{1−0.05/6}(2) = 7.65); NLL gains negative
-everywhere (−0.05 ± 0.03 at ρ = 0, −0.02 ± 0.04 at ρ = 1: the guidance adds spread on this toy rather than removing
-it). Quick preset: 135 s wall at load average 4.6–7.7 on the shared 2-core machine, 83 s of CPU (user) time.
+What the quick run measured before issue 10 (3 seeds, exact W₂, 135 s wall): SIMS improved on its base at no share,
+on either metric (W₂ gains within noise, NLL gains negative: the guidance added spread on this toy). On the engine (issue 10: seed-vmapped lab.SIMS, sliced W₂, new random
+streams) the conclusion is unchanged — NOT SUPPORTED: SIMS improves on its base at no share, on either metric; the
+sliced W₂ gains are within noise at every ρ and the NLL gains are again negative (the figure and the cached JSON hold
+the numbers). Sliced W₂ does not rise with ρ as the NLL does: the polluter's smeared mass stays near the ring, which
+random 1-D projections barely see, so here the NLL carries the damage and SIMS does not undo it. Quick preset on the
+shared 2-core machine: see the report of the commit that regenerated the figure (wall time is load-bound: one
+compile per program dominates at these sizes).
 """
 from __future__ import annotations
 
@@ -57,27 +66,29 @@ CLAIM = "SIMS still improves on its base while synthetic pollution stays below 6
 
 @dataclass(frozen=True)
 class Config:
-    world: str = "ring"  # only the 2-D ring here (exact metrics); digits are left to a later study
+    world: str = "ring"  # only the 2-D ring here (metrics against the analytic truth); digits are left to a later study
     k: int = 8  # ring: number of modes
     radius: float = 2.0  # ring: radius of the mode centres
     std: float = 0.15  # ring: per-coordinate std of each mode
     n: int = 512  # real rows |D_r| (the polluter's training set too)
-    shares: tuple = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # pollution ρ = |D_p| / |D_r|
-    seeds: tuple = (0, 1, 2)  # one cell per (share, seed)
+    shares: tuple = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # pollution ρ = |D_p| / |D_r|; one cell per share
+    replicates: int = 3  # seeds, vmapped inside each cell (lab.sims.run_sims_seeds: one compile per cell shape)
+    key: int = 0  # root key: seed r uses fold_in(key(key), r)
+    net: str = "mlp"  # lab.diffusion.MLP(width, depth)
     width: int = 64  # MLP width
     depth: int = 3  # MLP hidden layers
     steps: int = 1000  # training steps of the base (from scratch)
     polluter_steps: int = 200  # training steps of the polluter (an under-trained previous generation, on D_r)
     batch: int = 256  # rows per training step
     lr: float = 2e-3  # peak Adam learning rate (training from scratch)
-    sigma_data: float = 1.4  # σ_d of the preconditioning (ring: √(radius²/2 + std²) ≈ 1.42)
+    sigma_data: float = 1.4  # σ_d of EDM's preconditioning (ring: √(radius²/2 + std²) ≈ 1.42)
     aux_steps: int = 200  # B, fine-tuning steps of the auxiliary model
     aux_lr: float = 1e-3  # peak Adam learning rate of the fine-tuning
     omegas: tuple = (0.0, 0.25, 0.5, 1.0)  # guidance strengths (0 = the base)
     fixed_omega: float = 0.5  # the ω drawn as a fixed-ω curve (must be in omegas)
     sampler_steps: int = 18  # N of the Heun sampler (Karras et al. 2022, Alg. 1)
-    n_eval: int = 1000  # samples per ω for evaluation
-    ot_samples: int = 1000  # sample-set size of the exact W₂
+    n_eval: int = 1000  # samples per ω for evaluation (sliced W₂ and NLL)
+    projections: int = 64  # directions of the sliced W₂
     pr_samples: int = 1000  # subsample size of precision/recall
     scatter: int = 600  # rows kept for the figure
 
@@ -88,74 +99,163 @@ class Config:
             raise ValueError(f"shares must hold at least two values in [0, 1], got {self.shares}")
         if 0.0 not in self.omegas or self.fixed_omega not in self.omegas or len(self.omegas) < 2:
             raise ValueError(f"omegas must contain 0, fixed_omega = {self.fixed_omega} and a positive value")
+        if self.replicates < 1:
+            raise ValueError(f"replicates must be at least 1, got {self.replicates}")
 
 
 QUICK = Config()
 PRESETS = {"cpu-quick": QUICK,
            "cpu-full": replace(QUICK, shares=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
-                               seeds=(0, 1, 2, 3, 4), steps=3000, polluter_steps=600, aux_steps=500, n_eval=2000,
-                               ot_samples=2000, pr_samples=2000),
-           "gpu-full": replace(QUICK, n=4096, shares=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
-                               seeds=tuple(range(8)), width=256, depth=4, steps=20000, polluter_steps=4000,
-                               batch=1024, aux_steps=2000, omegas=(0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0),
-                               n_eval=4000, ot_samples=2000, pr_samples=4000)}
+                               replicates=8, steps=3000, polluter_steps=600, aux_steps=500, n_eval=2000,
+                               pr_samples=2000),
+           # GPU (one H100), sized from FLOPs: MLP(256, 4) on 2-D has P ≈ 0.2 M weights; a fit costs ≈ 6·P·batch·steps
+           # = 6 · 0.2e6 · 1024 · 6000 ≈ 7.4 TFLOP, the aux fine-tune (1500 steps) + sampling 7 ω × 4000 rows × 36
+           # evaluations add ≈ 30 %: ≈ 10 TFLOP per seed and share; 16 seeds vmapped ≈ 0.16 PFLOP per cell, 20–40 s at
+           # a sustained 5–10 TFLOP/s plus ≈ 20 s of compilation (one compile per cell: the polluted set's size
+           # changes with ρ); 6 shares ≈ 3–6 minutes.
+           "gpu": replace(QUICK, n=4096, shares=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), replicates=16, width=256, depth=4,
+                          steps=6000, polluter_steps=1200, batch=1024, aux_steps=1500, lr=1e-3, aux_lr=5e-4,
+                          omegas=(0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0), n_eval=4000, pr_samples=2000)}
 PRESETS["quick"], PRESETS["full"] = PRESETS["cpu-quick"], PRESETS["cpu-full"]
 
 
 def settings_of(cfg: Config) -> dict:
-    """The cell settings: every field but the seeds and shares (``studies._sims_common.settings_of``)."""
-    return common.settings_of(cfg, ("seeds", "shares"))
+    """The cell settings: every field but the shares (``studies._sims_common.settings_of``)."""
+    return common.settings_of(cfg, ("shares",))
 
 
-def polluted_set(share: float, seed: int, settings: dict) -> tuple[np.ndarray, dict]:
-    """((n + round(ρ n), 2) float32 training rows at pollution ρ, info incl. the polluter's own metrics)."""
-    real, synthetic, quality, p_cfg = _sources(seed, json.dumps(settings, sort_keys=True))
+def _root(settings: dict):
+    """(R,) seed keys fold_in(key(key), r)."""
+    import jax
+    import jax.numpy as jnp
+
+    return jax.vmap(lambda r: jax.random.fold_in(jax.random.key(settings["key"]), r))(
+        jnp.arange(settings["replicates"]))
+
+
+def toy_metrics(settings: dict, samples, keys) -> dict:
+    """{name: (R,) list} of samples (R, m, 2) against the ring truth, each seed with its own metric key (common to
+    every share and ω): sliced W₂ to n_eval truth draws ("w2"), NLL under the truth, k-NN precision/recall (k = 5)."""
+    import jax
+    import jax.numpy as jnp
+
+    from lab.metrics.samples import knn_precision_recall, sliced_w2
+
+    tr = loop_study.truth(settings)
+    m, pr = settings["n_eval"], settings["pr_samples"]
+
+    def one(x, key):
+        x = x.astype(jnp.float64)
+        ref = tr.sample(jax.random.fold_in(key, 0), m)
+        p, r = knn_precision_recall(tr.sample(jax.random.fold_in(key, 1), pr), x[:pr], 5)
+        return {"w2": sliced_w2(ref, x[:m], jax.random.fold_in(key, 2), settings["projections"]),
+                "nll": -jnp.mean(tr.log_prob(x)), "precision": p, "recall": r}
+
+    out = jax.jit(jax.vmap(one))(jnp.asarray(samples), keys)
+    return {k: np.asarray(v).tolist() for k, v in out.items()}
+
+
+def diffusion(settings: dict, steps: int):
+    import lab
+    from lab.diffusion import EDM, MLP, Sampler, TrainConfig
+
+    return lab.Diffusion(MLP(settings["width"], settings["depth"]), EDM(sigma_data=settings["sigma_data"]),
+                         TrainConfig(steps=steps, batch=settings["batch"], lr=settings["lr"],
+                                     warmup=min(100, steps // 10)), Sampler(settings["sampler_steps"]))
+
+
+def polluted_set(share: float, settings: dict) -> tuple[np.ndarray, dict]:
+    """((R, n + round(ρ n), 2) float32 training rows at pollution ρ, one set per seed; info incl. the polluter's own
+    metrics)."""
+    real, synthetic, quality = _sources(json.dumps(settings, sort_keys=True))
     n = settings["n"]
     m = int(round(share * n))
-    rows = np.concatenate([real, synthetic[:m]])
-    return rows, {"polluter": dict(quality), "polluter_config": dict(p_cfg), "n_real": n, "n_synthetic": m}
+    rows = np.concatenate([real, synthetic[:, :m]], axis=1)
+    return rows, {"polluter": dict(quality), "n_real": n, "n_synthetic": m}
 
 
-@functools.lru_cache(maxsize=8)
-def _sources(seed: int, settings_json: str):
-    """(D_r, S, the polluter's metrics, its TrainConfig dict) of one seed: computed once per process, since every
-    share of a seed shares them (same keys, same bits)."""
+@functools.lru_cache(maxsize=4)
+def _sources(settings_json: str):
+    """(D_r (R, n, 2), S (R, n, 2), the polluter's metrics) of all seeds: computed once per process, since every share
+    shares them (same keys, same bits). The polluter is ``lab.Diffusion.fit`` with ``polluter_steps``, vmapped over
+    seeds."""
     import jax
-
-    from lab import sims
+    import jax.numpy as jnp
 
     settings = json.loads(settings_json)
     tr = loop_study.truth(settings)
     n = settings["n"]
-    root = jax.random.key(seed)
-    real = np.asarray(tr.sample(jax.random.fold_in(root, 10_000), n), np.float32)
-    base_cfg, _, sampler = loop_study.train_configs(settings)
-    p_cfg = replace(base_cfg, steps=settings["polluter_steps"], warmup=min(100, settings["polluter_steps"] // 10))
-    polluter = sims.train(jax.random.fold_in(root, 10_002), real, loop_study.spec(settings), p_cfg)
-    synthetic = np.asarray(sims.sample(polluter, jax.random.fold_in(root, 10_003), n, sampler), np.float32)
-    quality = loop_study.evaluate(settings, tr, synthetic, jax.random.fold_in(root, 20_001))
-    return real, synthetic, quality, p_cfg.to_dict()
+    roots = _root(settings)
+    real = jax.vmap(lambda k: tr.sample(jax.random.fold_in(k, 10_000), n))(roots).astype(jnp.float32)
+    pol = diffusion(settings, settings["polluter_steps"])
+
+    def make(x, k):
+        p = pol.fit(x, jnp.ones(n, jnp.float32), key=jax.random.fold_in(k, 10_002))
+        return pol.sample(p, jax.random.fold_in(k, 10_003), n).astype(jnp.float32), p.loss
+
+    synthetic, loss = jax.jit(jax.vmap(make))(real, roots)
+    if not np.all(np.isfinite(np.asarray(loss))):
+        raise FloatingPointError("the polluter's training loss is not finite (lower lr)")
+    quality = toy_metrics(settings, synthetic, jax.vmap(lambda k: jax.random.fold_in(k, 20_001))(roots))
+    return np.asarray(real), np.asarray(synthetic), quality
 
 
-def run_share(share: float, seed: int, settings: dict) -> dict:
-    """Base and SIMS on the set polluted at ``share``: metrics per ω, the polluter's metrics, the full record."""
+def sims_family(settings: dict):
+    """``lab.SIMS`` of the base diffusion family (B = aux_steps, n_s = n); its ω is swept at sampling."""
+    import lab
+
+    return lab.SIMS(diffusion(settings, settings["steps"]), omega=0.0, budget=settings["aux_steps"],
+                    synthetic=settings["n"], aux_lr=settings["aux_lr"])
+
+
+@functools.lru_cache(maxsize=4)
+def _sims_fn(settings_json: str):
+    """The jitted, seed-vmapped SIMS run of ``lab.sims.pipeline`` (fit with fold_in(key, 0), the ω sweep's common
+    noises fold_in(key, 3)) on a training set padded to 2n rows with zero weights, so one compiled program serves
+    every share (``lab.sims.run_sims_seeds`` would recompile for each set size)."""
+    from dataclasses import replace as dc_replace
+
+    import jax
+    import jax.numpy as jnp
+
+    settings = json.loads(settings_json)
+    model = sims_family(settings)
+
+    def one(x, w, key):
+        params = model.fit(x, w, key=jax.random.fold_in(key, 0))
+        k3 = jax.random.fold_in(key, 3)
+        samples = tuple(dc_replace(model, omega=float(om)).sample(params, k3, settings["n_eval"]).astype(jnp.float32)
+                        for om in settings["omegas"])
+        return samples, params.base.loss, params.aux.loss
+
+    return jax.jit(jax.vmap(one))
+
+
+def run_share(share: float, settings: dict) -> dict:
+    """Base and SIMS (``lab.SIMS``) on the sets polluted at ``share``, all seeds vmapped: metrics {ω: {name: (R,)
+    list}}, the polluter's metrics, the full record."""
     import jax
 
-    from lab import sims
-
-    rows, info = polluted_set(share, seed, settings)
-    base_cfg, aux_cfg, sampler = loop_study.train_configs(settings)
-    cfg = sims.SIMSConfig(loop_study.spec(settings), base_cfg, aux_cfg, n_synthetic=settings["n"],
-                          omegas=tuple(settings["omegas"]), n_samples=settings["n_eval"], sampler=sampler)
-    res = sims.run_sims(jax.random.fold_in(jax.random.key(seed), 1), rows, cfg)
-    tr = loop_study.truth(settings)
-    k_metric = jax.random.fold_in(jax.random.key(seed), 20_001)
-    metrics = {str(w): loop_study.evaluate(settings, tr, x, k_metric) for w, x in res.samples.items()}
+    rows, info = polluted_set(share, settings)
+    R, N, _ = rows.shape
+    size = 2 * settings["n"]
+    x = np.concatenate([rows, np.zeros((R, size - N, 2), np.float32)], axis=1)
+    w = np.concatenate([np.ones((R, N), np.float32), np.zeros((R, size - N), np.float32)], axis=1)
+    roots = _root(settings)
+    samples, base_loss, aux_loss = _sims_fn(json.dumps(settings, sort_keys=True))(
+        x, w, jax.vmap(lambda k: jax.random.fold_in(k, 1))(roots))
+    for name, loss in (("base", base_loss), ("auxiliary", aux_loss)):
+        if not np.all(np.isfinite(np.asarray(loss))):
+            raise FloatingPointError(f"the {name} model's training loss is not finite at share {share} (lower lr)")
+    samples = dict(zip(settings["omegas"], samples))
+    k_metric = jax.vmap(lambda k: jax.random.fold_in(k, 20_001))(roots)
+    metrics = {str(float(w)): toy_metrics(settings, s, k_metric) for w, s in samples.items()}
     keep = settings["scatter"]
-    record = {"share": share, "seed": seed, "settings": settings, "sims": res.record,
-              "polluter_config": info.pop("polluter_config")}
-    return {"record": record, "metrics": metrics, **info,
-            "scatter": {str(w): np.asarray(res.samples[w][:keep], np.float32)
+    record = {"share": share, "settings": settings, "model": sims_family(settings).describe(),
+              "data_shape": [R, N, 2], "base_loss": np.asarray(base_loss).tolist(),
+              "aux_loss": np.asarray(aux_loss).tolist()}
+    return {"record": record, "metrics": metrics, "reference": loop_study.references(settings), **info,
+            "scatter": {str(float(w)): np.asarray(samples[w][0, :keep], np.float32)
                         for w in (0.0, settings["fixed_omega"])}}
 
 
@@ -163,19 +263,18 @@ def cells(cfg: Config):
     from lab.study import Cell
 
     s = settings_of(cfg)
-    return [Cell(f"rho{share:g}-s{seed}", run_share, dict(share=float(share), seed=int(seed), settings=s))
-            for share in cfg.shares for seed in cfg.seeds]
+    return [Cell(f"rho{share:g}", run_share, dict(share=float(share), settings=s)) for share in cfg.shares]
 
 
 # -------------------------------------------------------------------------------------------------------- verdict
 
 def table(results: dict, cfg: Config, metric: str = "w2") -> np.ndarray:
-    """(shares, seeds, omegas) values of ``metric``."""
-    return np.array([common.table(results, [f"rho{r:g}-s{s}" for s in cfg.seeds], cfg.omegas, metric)
-                     for r in cfg.shares])
+    """(shares, replicates, omegas) values of ``metric``."""
+    return np.array([[results[f"rho{r:g}"]["metrics"][str(float(w))][metric] for w in cfg.omegas]
+                     for r in cfg.shares]).transpose(0, 2, 1)
 
 
-VERDICT_METRICS = (("w2", "W₂"), ("nll", "NLL"))
+VERDICT_METRICS = (("w2", "sliced W₂"), ("nll", "NLL"))
 
 
 def comparisons(cfg: Config) -> int:
@@ -233,7 +332,7 @@ def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
                      + (f"ρ = {max(yes):g}" if yes else "none"))
     ok = bool(below) and all(ok_metric["w2"][r] or ok_metric["nll"][r] for r in below)
     p = next(iter(improvement(results, cfg).values()))["test"]
-    msg = (f"{common.verdict_word(ok)}. Means over {len(cfg.seeds)} seeds; gain = metric(base) − metric(SIMS at ω*) "
+    msg = (f"{common.verdict_word(ok)}. Means over {cfg.replicates} seeds; gain = metric(base) − metric(SIMS at ω*) "
            f"± SE, ω* picked on the same seeds; improves = gain − q·SE > 0 ({p.level()}: {p.comparisons} "
            f"= {common.searched(cfg.omegas)} ω × 2 metrics); an NLL gain counts only with W₂ not significantly worse "
            f"(α = 0.05). " + ". ".join(parts) + ". N1 (CIFAR-10): improves below ρ = 0.6.")
@@ -248,9 +347,9 @@ def plot(results: dict, cfg: Config):
     s = settings_of(cfg)
     shares = np.asarray(cfg.shares, float)
     imp = improvement(results, cfg)
-    q = common.t_quantile(len(cfg.seeds), common.ALPHA, comparisons(cfg))
+    q = common.t_quantile(cfg.replicates, common.ALPHA, comparisons(cfg))
     fig, axes = plt.subplots(1, 4, figsize=(22, 5.6), gridspec_kw=dict(width_ratios=[1, 1, 1, 1.05]))
-    for ax, (metric, label) in zip(axes[:2], (("w2", "exact W₂ to truth draws"),
+    for ax, (metric, label) in zip(axes[:2], (("w2", "sliced W₂ to truth draws"),
                                               ("nll", "NLL under the truth (nats; not a divergence)"))):
         v = table(results, cfg, metric)
         i0 = list(cfg.omegas).index(0.0)
@@ -264,10 +363,9 @@ def plot(results: dict, cfg: Config):
             ax.plot(shares, y.mean(1), color=c, ls=ls, marker="o", ms=4, label=lab)
             if y.shape[1] > 1:
                 ax.fill_between(shares, y.min(1), y.max(1), color=c, alpha=0.12, lw=0)
-        pol = np.mean([results[f"rho{cfg.shares[0]:g}-s{sd}"]["polluter"][metric] for sd in cfg.seeds])
+        pol = np.mean(results[f"rho{cfg.shares[0]:g}"]["polluter"][metric])
         ax.axhline(pol, color="0.4", ls="-.", lw=1, label=f"polluter's samples ({s['polluter_steps']} steps)")
-        ref = np.mean([results[f"rho{r:g}-s{sd}"]["metrics"]["0.0"]["w2_floor" if metric == "w2" else "nll_truth"]
-                       for r in cfg.shares for sd in cfg.seeds])
+        ref = results[f"rho{cfg.shares[0]:g}"]["reference"]["w2_floor" if metric == "w2" else "nll_truth"]
         ax.axhline(ref, color="k", ls=":", lw=0.8, label="truth's own value")
         ax.axvline(0.6, color="0.6", lw=0.8)
         ax.set(xlabel="pollution ρ = |D_p| / |D_r|", ylabel=label,
@@ -291,14 +389,14 @@ def plot(results: dict, cfg: Config):
     ax.legend(fontsize=8, loc="lower left")
     ax = axes[3]
     r_hi = cfg.shares[-1]
-    sc = results[f"rho{r_hi:g}-s{cfg.seeds[0]}"]["scatter"]
+    sc = results[f"rho{r_hi:g}"]["scatter"]
     ax.scatter(*sc["0.0"].T, s=3, color="C3", alpha=0.6, label="base")
     ax.scatter(*sc[str(float(cfg.fixed_omega))].T, s=3, color="C2", alpha=0.6, label=f"SIMS ω = {cfg.fixed_omega:g}")
     mu = np.asarray(loop_study.truth(s).means)
     ax.scatter(*mu.T, marker="x", color="k", s=30, label="truth's mode centres")
     lim = 1.4 * s["radius"] + 4 * s["std"]
     ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal",
-           title=f"(d) samples at ρ = {r_hi:g} (seed {cfg.seeds[0]})")
+           title=f"(d) samples at ρ = {r_hi:g} (replicate 0)")
     ax.legend(fontsize=7.5, loc="upper right", markerscale=3)
     ok, why = verdict(results, cfg)
     fig.suptitle(f"SIMS under pollution (2-D ring, |D_r| = {s['n']} real rows, base {s['steps']} steps, aux "

@@ -1,4 +1,4 @@
-"""Smoke and property tests of the studies sims_loop and sims_pollution at tiny budgets (seconds, not science).
+"""Smoke and property tests of the studies sims_loop and sims_pollution at tiny budgets (compile-bound, not science).
 
 One tiny setting is shared by every test, so the training and sampling programs compile once for the whole file.
 """
@@ -11,120 +11,116 @@ import pytest
 
 from studies import sims_loop, sims_pollution
 
-TINY = dict(world="ring", k=4, radius=2.0, std=0.2, n=48, generations=1, width=16, depth=1, steps=12, batch=32,
-            lr=2e-3, sigma_data=1.4, aux_steps=4, aux_lr=1e-3, omega=0.5, sampler_steps=3, n_eval=48,
-            ot_samples=20, pr_samples=20, scatter=8)
+TINY = dict(world="ring", k=4, radius=2.0, std=0.2, n=48, generations=1, replicates=2, key=0, net="mlp", width=16,
+            depth=1, steps=12, batch=32, lr=2e-3, sigma_data=1.4, aux_steps=4, aux_lr=1e-3, omega=0.5, sampler_steps=3,
+            n_eval=48, projections=8, pr_samples=20, scatter=8)
 TINY_POLLUTION = {**{k: v for k, v in TINY.items() if k not in ("generations", "omega")},
                   "polluter_steps": TINY["steps"], "omegas": [0.0, 0.5], "fixed_omega": 0.5}
 
 
 @pytest.fixture(scope="module")
 def loops():
-    return {loop: sims_loop.run_loop(loop, 0, TINY) for loop in sims_loop.LOOPS}
+    return {loop: sims_loop.run_loop(loop, TINY) for loop in sims_loop.LOOPS}
 
 
 def test_loop_shapes_and_record(loops):
+    R, G = TINY["replicates"], TINY["generations"]
     for loop, r in loops.items():
-        assert len(r["emitted"]) == TINY["generations"] + 1
+        assert set(r["emitted"]) == {"w2", "nll", "precision", "recall"}
+        assert np.shape(r["emitted"]["w2"]) == (R, G + 1) and np.all(np.isfinite(r["emitted"]["nll"]))
         assert r["last"].shape == (TINY["scatter"], 2) and np.all(np.isfinite(r["last"]))
         assert r["record"]["settings"] == TINY and r["record"]["loop"] == loop
-        assert r["record"]["sims"]["omegas"] == [TINY["omega"]]
-        for g in r["emitted"]:
-            assert np.isfinite(g["w2"]) and np.isfinite(g["nll"]) and 0 <= g["precision"] <= 1
-    assert len(loops["SIMS"]["unguided"]) == TINY["generations"] + 1 and loops["Replace"]["unguided"] == []
+        assert np.all((np.asarray(r["emitted"]["precision"]) >= 0) & (np.asarray(r["emitted"]["precision"]) <= 1))
+    assert np.shape(loops["SIMS"]["unguided"]["w2"]) == (R, G + 1) and loops["Replace"]["unguided"] == {}
+    assert "aux_loss" in loops["SIMS"]["losses"] and "aux_loss" not in loops["Replace"]["losses"]
 
 
 def test_loops_share_generation_zero(loops):
-    """Common random numbers: θ_0 and the evaluation noises are the same in every loop, so generation 0's metrics of
-    Replace, Augment and the SIMS loop's unguided θ_0 are equal; the loops then differ at generation 1."""
-    g0 = loops["Replace"]["emitted"][0]
-    assert loops["Augment"]["emitted"][0] == g0
-    assert loops["SIMS"]["unguided"][0] == g0 == loops["AugmentSIMS"]["unguided"][0]
-    assert loops["SIMS"]["emitted"][0] == loops["AugmentSIMS"]["emitted"][0] != g0  # ω > 0 guides away from θ_0
-    assert loops["Augment"]["emitted"][1]["w2"] != loops["Replace"]["emitted"][1]["w2"]
-    assert loops["AugmentSIMS"]["emitted"][1]["w2"] != loops["SIMS"]["emitted"][1]["w2"]
-
-
-def test_loop_is_deterministic(loops):
-    again = sims_loop.run_loop("Replace", 0, TINY)
-    np.testing.assert_array_equal(again["last"], loops["Replace"]["last"])
-    assert again["emitted"] == loops["Replace"]["emitted"]
+    """Under the engine, loops with the same family share generation 0 bit for bit (same key, same real rows, same
+    fit): Replace = Augment and SIMS = Augment + SIMS at t = 0 (emitted and unguided); they differ at t = 1. The
+    Diffusion and SIMS families fit θ_0 with different keys (SIMS trains its base with fold_in(key, 0))."""
+    w = {loop: np.asarray(r["emitted"]["w2"]) for loop, r in loops.items()}
+    np.testing.assert_array_equal(w["Replace"][:, 0], w["Augment"][:, 0])
+    np.testing.assert_array_equal(w["SIMS"][:, 0], w["AugmentSIMS"][:, 0])
+    np.testing.assert_array_equal(np.asarray(loops["SIMS"]["unguided"]["w2"])[:, 0],
+                                  np.asarray(loops["AugmentSIMS"]["unguided"]["w2"])[:, 0])
+    assert not np.array_equal(w["Replace"][:, 1], w["Augment"][:, 1])
+    assert not np.array_equal(w["SIMS"][:, 1], w["AugmentSIMS"][:, 1])
 
 
 def test_loop_verdict_on_hand_made_results():
     """W₂ rising by 0.30 ± 0.006 over 3 seeds is MAD (lower bound > 0); a flat Augment + SIMS loop holds (upper
     bound below a third of Replace's drift); a rising one does not (studies._sims_common's rule)."""
-    cfg = replace(sims_loop.QUICK, generations=1, seeds=(0, 1, 2))
+    cfg = replace(sims_loop.QUICK, generations=1, replicates=3)
 
-    def res(rise):
-        return {"emitted": [{"w2": 0.4, "nll": 1.0}, {"w2": 0.4 + rise, "nll": 1.0}],
-                "unguided": [{"w2": 0.4, "nll": 1.0}, {"w2": 0.4, "nll": 1.0}]}
+    def res(rises):
+        return {"emitted": {"w2": [[0.4, 0.4 + r] for r in rises], "nll": [[1.0, 1.0]] * 3},
+                "unguided": {"w2": [[0.4, 0.4]] * 3, "nll": [[1.0, 1.0]] * 3}}
 
     rises = {"Replace": 0.3, "Augment": 0.0, "SIMS": 0.3, "AugmentSIMS": 0.0}
-    results = {f"{loop}-s{s}": res(rises[loop] + 0.01 * (s - 1) * (loop != "Augment"))
-               for loop in sims_loop.LOOPS for s in cfg.seeds}
+    results = {loop: res([rises[loop] + 0.01 * (s - 1) * (loop != "Augment") for s in range(3)])
+               for loop in sims_loop.LOOPS}
     assert sims_loop.drift(results, cfg, "Replace") == pytest.approx((0.3, 0.01 / np.sqrt(3)))
     ok, msg = sims_loop.verdict(results, cfg)
     assert ok and "Replace +0.300" in msg and ": MAD)" in msg and "Augment alone also holds" in msg
     assert sims_loop.margin(results, cfg) == pytest.approx(0.1)  # a third of Replace's drift
-    for s in cfg.seeds:
-        results[f"AugmentSIMS-s{s}"] = res(0.25 + 0.01 * s)
+    results["AugmentSIMS"] = res([0.25 + 0.01 * s for s in range(3)])
     ok, msg = sims_loop.verdict(results, cfg)
     assert not ok and msg.startswith("NOT SUPPORTED")
     # a small mean drift with a wide interval (+0.012 ± 0.073) is inconclusive, not "does not go MAD"
-    for s, d in zip(cfg.seeds, (0.012 - 0.126, 0.012, 0.012 + 0.126)):
-        results[f"AugmentSIMS-s{s}"] = res(d)
+    results["AugmentSIMS"] = res([0.012 - 0.126, 0.012, 0.012 + 0.126])
     ok, msg = sims_loop.verdict(results, cfg)
     assert not ok and msg.startswith("INCONCLUSIVE") and sims_loop.status(results, cfg)["AugmentSIMS"] == "inconclusive"
 
 
 def test_polluted_set_is_nested_and_sized():
-    """ρ = |D_p| / |D_r|: the real rows stay, round(ρ n) polluter rows are appended, nested in ρ."""
-    n = TINY_POLLUTION["n"]
-    rows0, info0 = sims_pollution.polluted_set(0.0, 0, TINY_POLLUTION)
-    rows5, info5 = sims_pollution.polluted_set(0.5, 0, TINY_POLLUTION)
-    rows1, _ = sims_pollution.polluted_set(1.0, 0, TINY_POLLUTION)
-    assert rows0.shape == (n, 2) and rows5.shape == (n + n // 2, 2) and rows1.shape == (2 * n, 2)
+    """ρ = |D_p| / |D_r|: the real rows stay, round(ρ n) polluter rows are appended, nested in ρ; one set per seed."""
+    n, R = TINY_POLLUTION["n"], TINY_POLLUTION["replicates"]
+    rows0, info0 = sims_pollution.polluted_set(0.0, TINY_POLLUTION)
+    rows5, info5 = sims_pollution.polluted_set(0.5, TINY_POLLUTION)
+    rows1, _ = sims_pollution.polluted_set(1.0, TINY_POLLUTION)
+    assert rows0.shape == (R, n, 2) and rows5.shape == (R, n + n // 2, 2) and rows1.shape == (R, 2 * n, 2)
     assert (info0["n_synthetic"], info5["n_synthetic"]) == (0, n // 2)
-    np.testing.assert_array_equal(rows5[:n], rows0)
-    np.testing.assert_array_equal(rows1[: n + n // 2], rows5)
+    np.testing.assert_array_equal(rows5[:, :n], rows0)
+    np.testing.assert_array_equal(rows1[:, : n + n // 2], rows5)
     assert info0["polluter"] == info5["polluter"]  # one polluter per seed, whatever the share
-    other, _ = sims_pollution.polluted_set(0.5, 1, TINY_POLLUTION)
-    assert not np.array_equal(other, rows5)
+    assert not np.array_equal(rows5[0], rows5[1])
 
 
 def test_run_share_records_every_omega():
-    r = sims_pollution.run_share(0.5, 0, TINY_POLLUTION)
+    r = sims_pollution.run_share(0.5, TINY_POLLUTION)
     assert set(r["metrics"]) == {"0.0", "0.5"}
-    assert r["record"]["sims"]["omegas"] == [0.0, 0.5] and r["record"]["share"] == 0.5
-    assert r["n_synthetic"] == TINY_POLLUTION["n"] // 2 and r["record"]["sims"]["data_shape"] == [72, 2]
+    assert np.shape(r["metrics"]["0.5"]["w2"]) == (TINY_POLLUTION["replicates"],)
+    assert r["record"]["share"] == 0.5 and r["record"]["data_shape"] == [2, 72, 2]
+    assert r["n_synthetic"] == TINY_POLLUTION["n"] // 2
     assert r["scatter"]["0.0"].shape == (TINY_POLLUTION["scatter"], 2)
 
 
 def test_pollution_improvement_on_hand_made_results():
     """gain = W₂(base) − W₂(SIMS at ω*), ω* the positive ω with the lowest mean; verdict needs gains below 0.6."""
-    cfg = replace(sims_pollution.QUICK, shares=(0.0, 0.6), seeds=(0, 1), omegas=(0.0, 0.5, 1.0), fixed_omega=0.5)
-    w2 = {(0.0, 0): (0.5, 0.45, 0.40), (0.0, 1): (0.6, 0.55, 0.499), (0.6, 0): (0.5, 0.6, 0.7), (0.6, 1): (0.5, 0.6, 0.7)}
-    results = {f"rho{r:g}-s{s}": {"metrics": {str(w): {"w2": v[i], "nll": 1.0} for i, w in enumerate(cfg.omegas)}}
-               for (r, s), v in w2.items()}
+    cfg = replace(sims_pollution.QUICK, shares=(0.0, 0.6), replicates=2, omegas=(0.0, 0.5, 1.0), fixed_omega=0.5)
+    w2 = {0.0: ((0.5, 0.45, 0.40), (0.6, 0.55, 0.499)), 0.6: ((0.5, 0.6, 0.7), (0.5, 0.6, 0.7))}
+    results = {f"rho{r:g}": {"metrics": {str(w): {"w2": [v[s][i] for s in range(2)], "nll": [1.0, 1.0]}
+                                         for i, w in enumerate(cfg.omegas)}} for r, v in w2.items()}
     imp = sims_pollution.improvement(results, cfg)
     assert imp[0.0]["omega_star"] == 1.0 and imp[0.6]["omega_star"] == 0.5
     assert imp[0.0]["gain_best"] == pytest.approx((0.1005, 0.0005))  # 0.1005 > t(0.99, 1) · 0.0005 = 0.0159
     assert imp[0.6]["gain_fixed"] == pytest.approx((-0.1, 0.0))
     ok, msg = sims_pollution.verdict(results, cfg)
-    assert ok and "largest share where SIMS improves W₂: ρ = 0" in msg
-    results["rho0-s1"]["metrics"]["1.0"]["w2"] = 0.48  # gains 0.10 and 0.12: s.e. 0.01, 0.11 < 31.8 s.e.
+    assert ok and "largest share where SIMS improves sliced W₂: ρ = 0" in msg
+    results["rho0"]["metrics"]["1.0"]["w2"][1] = 0.48  # gains 0.10 and 0.12: s.e. 0.01, 0.11 < 31.8 s.e.
     assert not sims_pollution.verdict(results, cfg)[0]
 
 
 def test_pollution_nll_gain_needs_w2_not_worse():
     """An NLL-only gain counts only when W₂ at the NLL's ω* is not significantly worse (NLL is not a divergence)."""
-    cfg = replace(sims_pollution.QUICK, shares=(0.0, 0.6), seeds=(0, 1, 2), omegas=(0.0, 0.5), fixed_omega=0.5)
+    cfg = replace(sims_pollution.QUICK, shares=(0.0, 0.6), replicates=3, omegas=(0.0, 0.5), fixed_omega=0.5)
 
     def results(w2_rise):
-        return {f"rho{r:g}-s{s}": {"metrics": {"0.0": {"w2": 0.4, "nll": 2.0},
-                                               "0.5": {"w2": 0.4 + w2_rise[s], "nll": 1.5 + 0.01 * s}}}
-                for r in cfg.shares for s in cfg.seeds}
+        return {f"rho{r:g}": {"metrics": {"0.0": {"w2": [0.4] * 3, "nll": [2.0] * 3},
+                                          "0.5": {"w2": [0.4 + w2_rise[s] for s in range(3)],
+                                                  "nll": [1.5 + 0.01 * s for s in range(3)]}}}
+                for r in cfg.shares}
 
     ok, msg = sims_pollution.verdict(results((0.0, 0.0, 0.0)), cfg)
     assert ok and "largest share where SIMS improves NLL: ρ = 0.6" in msg
@@ -134,8 +130,8 @@ def test_pollution_nll_gain_needs_w2_not_worse():
 
 @pytest.mark.parametrize("module", [sims_loop, sims_pollution])
 def test_presets_construct(module):
-    """Every preset (gpu-full included) validates and builds its cells without running them."""
-    assert {"cpu-quick", "cpu-full", "gpu-full", "quick", "full"} <= set(module.PRESETS)
+    """Every preset (gpu included) validates and builds its cells without running them."""
+    assert {"cpu-quick", "cpu-full", "gpu", "quick", "full"} <= set(module.PRESETS)
     for cfg in module.PRESETS.values():
         assert len(module.cells(cfg)) >= 2
 
@@ -144,7 +140,9 @@ def test_bad_config_names_the_parameter():
     with pytest.raises(ValueError, match="world"):
         sims_loop.Config(world="cifar")
     with pytest.raises(ValueError, match="loop"):
-        sims_loop.run_loop("Accumulate", 0, TINY)
+        sims_loop.run_loop("Accumulate", TINY)
+    with pytest.raises(ValueError, match="net"):
+        sims_loop.Config(net="unet")
     with pytest.raises(ValueError, match="shares"):
         sims_pollution.Config(shares=(0.0, 1.5))
     with pytest.raises(ValueError, match="omegas"):
@@ -153,9 +151,10 @@ def test_bad_config_names_the_parameter():
 
 @pytest.mark.slow
 def test_digits_world_runs():
-    """The digits path of the gpu-full preset (ConvSpec, FD in the lab's classifier features) at a tiny budget."""
-    tiny = {**TINY, "world": "digits", "n": 40, "width": 4, "depth": 1, "sigma_data": 0.5, "n_eval": 40,
-            "scatter": 4}
-    r = sims_loop.run_loop("AugmentSIMS", 0, tiny)
-    assert len(r["emitted"]) == 2 and r["last"].shape == (4, 64)
-    assert all(np.isfinite(g["fd"]) and g["fd"] >= 0 for g in r["emitted"] + r["unguided"])
+    """The digits path of the gpu preset (in-jit FD / precision / recall in the lab classifier's features) at a tiny
+    budget, with the Conv network."""
+    tiny = {**TINY, "world": "digits", "n": 40, "net": "conv", "width": 4, "depth": 1, "sigma_data": 0.5,
+            "n_eval": 40, "pr_samples": 40, "scatter": 4}
+    r = sims_loop.run_loop("AugmentSIMS", tiny)
+    assert np.shape(r["emitted"]["fd"]) == (2, 2) and r["last"].shape == (4, 64)
+    assert np.all(np.isfinite(r["emitted"]["fd"])) and np.all(np.asarray(r["unguided"]["fd"]) >= 0)

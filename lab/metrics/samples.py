@@ -201,6 +201,24 @@ class Recall(Precision):
 
 
 @dataclass(frozen=True)
+class NLLUnderTruth(_Sampled):
+    """Negative log-likelihood under the truth of ``samples`` model draws: −(1/n) Σ log p_truth(x_i), x_i ~ model
+    (needs ``truth.log_prob``). Not a divergence: KL(q ‖ p) = −H(q) − E_q log p, so a model that piles its mass on the
+    truth's modes scores *below* the truth's own entropy, while mass smeared between the modes raises it sharply; read
+    it beside a metric (``SlicedW2``), never alone."""
+
+    samples: int = 512
+    name = "nll_under_truth"
+
+    def __post_init__(self):
+        _check_samples(self)
+
+    def __call__(self, truth, model, params, key):
+        fake = model.sample(params, key, self.samples).astype(jnp.result_type(float))
+        return -jnp.mean(truth.log_prob(fake))
+
+
+@dataclass(frozen=True)
 class TVMonteCarlo(Metric):
     """TV(truth, model) by Monte Carlo from both densities (``tv_monte_carlo``; needs ``truth.log_prob`` and
     ``model.log_prob``), ``samples`` draws from the truth."""
@@ -229,4 +247,4 @@ class KLMonteCarlo(TVMonteCarlo):
 
 __all__ = ["wasserstein_1d", "w1_1d", "w2_1d", "sliced_w2", "exact_ot", "mmd", "knn_precision_recall",
            "tv_monte_carlo", "kl_monte_carlo", "W2Samples", "SlicedW2", "MMD", "Precision", "Recall",
-           "TVMonteCarlo", "KLMonteCarlo"]
+           "NLLUnderTruth", "TVMonteCarlo", "KLMonteCarlo"]
