@@ -511,3 +511,30 @@ def plot(results: dict, cfg: Config):
     fig.text(0.5, -0.005, _wrap(proto, 220) + "\n" + _wrap(why, 220), ha="center", va="top", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------------------------------------------------- guards and estimates
+
+def gpu_check_configs(cfg: Config) -> list:
+    """(``lab.Diffusion`` family, data shape) of every training this preset runs: Replace's fit on n rows, Augment's
+    on 2n, and the SIMS loops' fine-tuning (the guard test trains a few steps of each at full width and lr)."""
+    from dataclasses import replace as _replace
+
+    s = settings_of(cfg)
+    d = 2 if cfg.world == "ring" else 64
+    sims = family(s, "SIMS")
+    return (common.gpu_check(sims.base, (cfg.n, d)) + common.gpu_check(sims.base, (2 * cfg.n, d))
+            + common.gpu_check(_replace(sims.base, train=sims.aux_train), (cfg.n, d)))
+
+
+def estimate_seconds(cfg: Config, backend: str) -> float:
+    """Run-time estimate (method: ``studies._sims_common``): per loop (G + 1) fits of ``steps`` (the SIMS loops also
+    B fine-tuning steps and 2 sampling passes), all replicates vmapped; one compile per loop (4 cells)."""
+    d = 2 if cfg.world == "ring" else 64
+    p = common.mlp_params(d, cfg.width, cfg.depth) if cfg.net == "mlp" else 40 * cfg.width**2 * cfg.depth
+    k = common.kind(backend)
+    fits = cfg.generations + 1
+    t = 4 * common.train_seconds(p, cfg.batch, cfg.steps * fits, cfg.replicates, backend)
+    t += 2 * common.train_seconds(p, cfg.batch, cfg.aux_steps * fits, cfg.replicates, backend)
+    t += 6 * fits * common.sample_seconds(p, max(cfg.n, cfg.n_eval), cfg.sampler_steps, cfg.replicates, backend)
+    return t + 4 * common.COMPILE[k]

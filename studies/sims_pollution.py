@@ -405,3 +405,29 @@ def plot(results: dict, cfg: Config):
     fig.text(0.5, -0.01, loop_study._wrap(why, 210), ha="center", va="top", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------------------------------------------------- guards and estimates
+
+def gpu_check_configs(cfg: Config) -> list:
+    """(``lab.Diffusion`` family, data shape) of every training this preset runs: the polluter on n rows, the base on
+    the padded 2n rows, the auxiliary fine-tuning on n rows."""
+    from dataclasses import replace as _replace
+
+    s = settings_of(cfg)
+    sims = sims_family(s)
+    return (common.gpu_check(diffusion(s, cfg.polluter_steps), (cfg.n, 2)) + common.gpu_check(sims.base, (2 * cfg.n, 2))
+            + common.gpu_check(_replace(sims.base, train=sims.aux_train), (cfg.n, 2)))
+
+
+def estimate_seconds(cfg: Config, backend: str) -> float:
+    """Run-time estimate (method: ``studies._sims_common``): per share one base fit and one fine-tuning for all seeds
+    vmapped, ω sampling passes with two networks; the polluter once; one compile per share."""
+    p = common.mlp_params(2, cfg.width, cfg.depth)
+    k = common.kind(backend)
+    shares = len(cfg.shares)
+    t = common.train_seconds(p, cfg.batch, cfg.polluter_steps, cfg.replicates, backend)
+    t += shares * common.train_seconds(p, cfg.batch, cfg.steps + cfg.aux_steps, cfg.replicates, backend)
+    t += shares * len(cfg.omegas) * common.sample_seconds(p, cfg.n_eval, cfg.sampler_steps, cfg.replicates, backend,
+                                                          nets=2)
+    return t + (shares + 1) * common.COMPILE[k]
