@@ -170,7 +170,8 @@ class Rows:
 
         if n > self.points.shape[0]:
             raise ValueError(f"n must be at most {self.points.shape[0]} (the rows held), got {n}")
-        return jnp.asarray(self.points)[jax.random.permutation(key, self.points.shape[0])[:n]]
+        rows = jnp.asarray(self.points)[jax.random.permutation(key, self.points.shape[0])[:n]]
+        return rows.astype(jnp.result_type(float))  # the engine's float (the families' samples are cast to it too)
 
     def describe(self) -> dict:
         from lab.truths import Dataset
