@@ -58,3 +58,10 @@ __all__ += ["ScoreNetDiffusion", "diffusion"]
 from lab import sims  # noqa: E402
 
 __all__ += ["sims"]
+
+# The peers' conventions as named options (issue 18): Gillman's shipped accumulation and corrector, make_moons' law.
+from lab.regimes.recency import RecencyAccumulate  # noqa: E402
+from lab.transforms.histogram import HistogramCorrect  # noqa: E402
+from lab.truths import MakeMoons  # noqa: E402
+
+__all__ += ["RecencyAccumulate", "HistogramCorrect", "MakeMoons"]
