@@ -6,6 +6,8 @@ A study module defines
 - ``cells(cfg) -> list[Cell]``: independent computations, each a module-level function with JSON-able kwargs
   (seed included), so every cell can be cached, resumed and run in its own process;
 - ``plot(results: dict[cell name, value], cfg) -> matplotlib Figure``.
+- optionally ``summary(results, cfg) -> dict``: key numbers (verdict, agreement statistics) that ``run`` writes to
+  ``figures/<NAME>.json`` beside the figure, with the claim and the preset.
 ``run`` computes missing cells (joblib processes when ``jobs`` > 1; Dask or Ray through joblib's backends when the
 user configures one), caches each atomically, and writes ``figures/<NAME>.png``.
 """
@@ -80,7 +82,26 @@ def run(module, preset: str = "quick", *, jobs: int = 1, figures_dir="figures", 
     plt.close(fig)
     os.chmod(tmp, cache._FILE_MODE)  # mkstemp makes 0600 files; give the usual permissions
     os.replace(tmp, out)
+    if hasattr(module, "summary"):
+        _write_json(out.with_suffix(".json"), {"study": module.NAME, "claim": module.CLAIM, "preset": preset,
+                                               **module.summary(results, preset_config(module, preset))})
     return out
+
+
+def _write_json(path: Path, record: dict) -> None:
+    """Write ``record`` atomically as JSON (numpy scalars and arrays as plain numbers and lists)."""
+    import json
+
+    import numpy as np
+
+    def plain(o):
+        return o.tolist() if isinstance(o, (np.ndarray, np.generic)) else str(o)
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    with os.fdopen(fd, "w") as f:
+        json.dump(record, f, indent=1, default=plain, ensure_ascii=False)
+    os.chmod(tmp, cache._FILE_MODE)
+    os.replace(tmp, path)
 
 
 def describe_config(cfg) -> dict:
