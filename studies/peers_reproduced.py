@@ -23,7 +23,9 @@ Papers and settings:
   ``self_correction`` study runs the paper's idealized corrector (``lab.Correct(γ, lab.Ideal())``) without
   accumulation (``lab.Augment(25)``). All four combinations are run; the two with the shipped corrector against the
   peer's loop. The histogram corrector's mean contraction under ``Augment`` is measured as for the other practical
-  correctors (``lab.theory.correction.within_slope``) beside the idealized κ = λ_r/((1 + λ_r)(1 + γ)), λ_r = 1/2.
+  correctors (``lab.theory.correction.within_slope``) beside the idealized κ = λ_r/((1 + λ_r)(1 + γ)), λ_r = 1/2,
+  and beside λ_r/(1 + λ_r)·J with J the corrector's mean Jacobian at the run's late moments (Stein estimate,
+  ``lab.theory.correction.batch_jacobian``: the whole batch is rewritten, so τ's mixing is inside J).
 
 Verdict rule: agreement z_t = |mean_lab − mean_peer| / √(se_lab² + se_peer²) per generation (on log values for the
 Gaussian metrics, skipping singular fits), supported when max_t z_t < 5 for every compared curve. The numbers go to
@@ -175,6 +177,15 @@ def toy_cell(regime: str, corrector: str, gamma: float, steps: int, replicates: 
         mu = ds["mean"].values
         out["slope"], out["slope_se"] = correction.within_slope(np.concatenate([mu[..., 0], mu[..., 1]]), burn=20)
         out["kappa_ideal"] = float(correction.contraction(0.5, gamma, 0.0))
+        if corrector == "histogram":  # predicted κ = λ_r/(1+λ_r)·tr J/d, J at the run's late moments (a linearisation)
+            import jax
+
+            late_mu = ds["mean"].values[:, steps // 2:].mean((0, 1))
+            late_cov = ds["cov"].values[:, steps // 2:].mean((0, 1))
+            J, se = correction.batch_jacobian(lab.HistogramCorrect(gamma), late_mu, late_cov,
+                                              truth=lab.Gaussian([0.0, 0.0], np.eye(2)), key=jax.random.key(seed))
+            out["jacobian"], out["jacobian_se"] = float(np.trace(J) / 2), float(np.sqrt(np.sum(np.diag(se) ** 2)) / 2)
+            out["kappa_predicted"] = float(correction.contraction(0.5, float("inf"), out["jacobian"]))  # τ = 1
     if corrector == "histogram":
         rng = np.random.default_rng(seed)
         runs = np.stack([peers.gillman_toy(rng, gamma=gamma, steps=steps, accumulate=regime == "recency")
@@ -238,7 +249,8 @@ def summary(results: dict, cfg: Config) -> dict:
     """Key numbers for ``figures/peers_reproduced.json``."""
     ok, why = verdict(results, cfg)
     toy = {k: {f: results[k].get(f) for f in ("late", "late_se", "peer_late", "peer_late_se", "slope", "slope_se",
-                                              "kappa_ideal", "z") if f in results[k]}
+                                              "kappa_ideal", "jacobian", "jacobian_se", "kappa_predicted", "z")
+               if f in results[k]}
            for k in results if k.startswith("toy_")}
     return {"verdict": "SUPPORTED" if ok else "NOT SUPPORTED", "why": why, "agreement_z": _zs(results, cfg),
             "gillman": toy, "conventions_gen0_test_nll": results["conventions"]}
@@ -348,6 +360,8 @@ def plot(results: dict, cfg: Config):
     for cor, cc in (("histogram", "C1"), ("ideal", "C2")):
         rs = [results[_toy_name("augment", cor, x)] for x in cfg.gammas]
         ax.errorbar(xs, [r["slope"] for r in rs], yerr=[2 * r["slope_se"] for r in rs], fmt="o", color=cc, capsize=2)
+        if cor == "histogram":
+            ax.plot(xs * 1.1, [r["kappa_predicted"] for r in rs], "D", mfc="none", color=cc, ms=6)
     gg = np.geomspace(0.003, g.max() * 1.3, 100)
     ax.plot(gg, 0.5 / 1.5 / (1 + np.where(gg < 0.004, 0, gg)), "k--", lw=0.9)
     ax.set_xscale("log")
@@ -358,7 +372,8 @@ def plot(results: dict, cfg: Config):
     hs = [Line2D([], [], color=gcol[x], label=f"γ = {x:g}") for x in cfg.gammas]
     hs += [Line2D([], [], color=cc, ls=ls, label=lab_) for (cc, ls, lab_) in styles.values()]
     hs += [Line2D([], [], color="0.3", ls="none", marker="x", label="peer loop (late W₂)"),
-           Line2D([], [], color="k", ls="--", label="ideal κ = λ_r/((1+λ_r)(1+γ))")]
+           Line2D([], [], color="k", ls="--", label="ideal κ = λ_r/((1+λ_r)(1+γ))"),
+           Line2D([], [], color="C1", ls="none", marker="D", mfc="none", label="histogram κ = λ_r/(1+λ_r)·J (Stein J)")]
     _key_panel(axes[4, 3], "Gillman et al. 2024 (gaussian_toy_example.py)",
                [f"N(0, I₂), 50 real + 25 synthetic, {cfg.steps} steps;", f"{cfg.toy_replicates} lab replicates, "
                 f"{cfg.toy_runs} peer runs; max z {max(tz):.1f}", "Lab defaults that differ: self_correction uses",
