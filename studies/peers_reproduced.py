@@ -264,11 +264,11 @@ def _n_colors(ns):
 
 
 def _key_panel(ax, title, lines, handles=None):
+    """A text panel beside a row: the paper, its setting, where the lab differs (top) and the row's key (bottom)."""
     ax.axis("off")
     if handles:
-        ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False)
-    ax.text(0.0, 0.55 if handles else 1.0, title + "\n" + "\n".join(lines), transform=ax.transAxes, fontsize=8,
-            va="top", wrap=True)
+        ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False)
+    ax.text(0.0, 1.0, title + "\n" + "\n".join(lines), transform=ax.transAxes, fontsize=8, va="top")
 
 
 def plot(results: dict, cfg: Config):
