@@ -142,3 +142,16 @@ def test_batch_jacobian_matches_finite_differences():
     diff = np.asarray(jax.vmap(lambda k: cbar(delta, k) - cbar(-delta, k))(keys)) / (2 * delta)
     assert abs(J[0, 0] - diff.mean()) < 5 * np.sqrt(diff.var() / B + se[0, 0] ** 2)
     assert 0 < J[0, 0] < 1.2
+
+
+@pytest.mark.parametrize("make, word", [
+    (lambda: lab.RecencyAccumulate(synthetic=0), "synthetic"), (lambda: lab.HistogramCorrect(-1.0), "gamma"),
+    (lambda: lab.HistogramCorrect(float("inf")), "gamma"), (lambda: lab.HistogramCorrect(1.0, bins=0), "bins"),
+    (lambda: lab.HistogramCorrect(1.0, proposal_scale=0.0), "proposal_scale"),
+    (lambda: lab.HistogramCorrect(1.0, rounds=0), "rounds"), (lambda: lab.MakeMoons(-0.1), "noise"),
+    (lambda: lab.HistogramCorrect(1.0)(jax.random.key(0), jnp.zeros((4, 2)), jnp.ones(4), model=None, params=None,
+                                       truth=lab.MakeMoons(0.05)), "Gaussian truth"),
+])
+def test_bad_input_names_the_parameter(make, word):
+    with pytest.raises(ValueError, match=word):
+        make()
