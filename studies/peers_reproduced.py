@@ -1,4 +1,4 @@
-"""The peers' headline runs, reproduced in the lab in the peers' own conventions, beside a re-implementation of their code.
+"""The peers' headline runs, rerun in the lab in the peers' own conventions, beside a re-implementation of their code.
 
 Claim: wherever the lab runs the peer's algorithm, its curves agree in law with the peer's loop (re-implemented step
 for step in ``lab.peers`` from the published code): the per-generation mean differs by less than 5 standard errors at

@@ -128,7 +128,8 @@ def test_batch_jacobian_matches_finite_differences():
     from lab.theory import correction
 
     truth, corr = lab.Gaussian([0.0, 0.0], np.eye(2)), lab.HistogramCorrect(0.0)
-    J, se = correction.batch_jacobian(corr, np.zeros(2), 0.8 * np.eye(2), truth=truth, key=jax.random.key(8), batches=4000)
+    J, se = correction.batch_jacobian(corr, np.zeros(2), 0.8 * np.eye(2), truth=truth, key=jax.random.key(8),
+                                      batches=4000)
     # finite difference of E[C̄_1] in μ_1 with common random numbers: ±δ shifts of the same batches
     delta, B = 0.3, 4000
     keys = jax.random.split(jax.random.key(9), B)

@@ -153,8 +153,8 @@ def within_slope(z, *, burn=0):
 
 
 def batch_jacobian(corrector, mean, cov, *, truth, key, m=25, batches=4000):
-    """(J, se), both (d, d): the Stein estimate of the mean Jacobian of a corrector that rewrites a whole batch (``lab.HistogramCorrect``):
-    rows X_1..X_m iid N(μ, Σ), C̄ the mean of the corrected batch (rows of weight 0 left out), and by Stein's lemma on
+    """(J, se), both (d, d): the Stein estimate of the mean Jacobian of a corrector that rewrites a whole batch
+    (``lab.HistogramCorrect``): rows X_1..X_m iid N(μ, Σ), C̄ the mean of the corrected batch (rows of weight 0 left out), and by Stein's lemma on
     the m rows ∇_μ E[C̄] = E[C̄ Σ_i (X_i − μ)ᵀ] Σ⁻¹ = m·Cov(C̄, X̄) Σ⁻¹, over ``batches`` batches from ``key``.
     Under ``lab.Weighted``/``Augment`` with the whole batch corrected, the mean's contraction is then
     κ = λ_r/(1 + λ_r)·tr J/d (eq. (1) with τ = 1: the corrector's own mixing is inside J). ``se`` is the standard

@@ -8,12 +8,13 @@ equal cells from the batch's minimum to its maximum), by rejection from the prop
 bound M = p*(0)/g(0), taken at the origin. A candidate y ~ g is kept when f(y)/(M g(y)) > u, u ~ U(0, 1); the kept
 draws therefore follow min(f, M g) normalised — not f, wherever the histogram's density exceeds the bound, which happens
 in the batch's densest cells: at γ = 0 the corrector does not return its input but a capped histogram resample
-(uniform within cells, cut down where the cells are dense, zero outside the histogram's range). The cell of y is ``int((y − edge_0)/Δ)`` per axis as in the peer's code; ``int`` truncates
-toward zero, so the first cell on each axis also covers one cell width below the batch's minimum. Over any number of
-dimensions d the histogram has bins^d cells (the peer's is 2-D).
+(uniform within cells, cut down where the cells are dense, zero outside the histogram's range). The cell of y is
+``int((y − edge_0)/Δ)`` per axis as in the peer's code; ``int`` truncates toward zero, so the first cell on each axis
+also covers one cell width below the batch's minimum. In d dimensions the histogram has bins^d cells (the peer's is
+2-D); a candidate's density is counted directly from the batch, so no bins^d array is built.
 
 ``Correct(γ, Ideal())`` is the idealized π_γ of the paper; this is the corrector their Gaussian figure ran. Its mean
-Jacobian (for the contraction, ``lab.theory.correction.histogram_jacobian``) is measured, not derived.
+Jacobian (for the contraction, ``lab.theory.correction.batch_jacobian``) is measured, not derived.
 """
 from __future__ import annotations
 
@@ -87,7 +88,8 @@ class HistogramCorrect:
 
     def _proposal(self, truth):
         if not (hasattr(truth, "cov") and hasattr(truth, "log_prob")):
-            raise ValueError(f"HistogramCorrect needs a Gaussian truth (mean, cov, log_prob), got {type(truth).__name__}")
+            raise ValueError("HistogramCorrect needs a Gaussian truth (mean, cov, log_prob), "
+                             f"got {type(truth).__name__}")
         mu, cov = np.asarray(truth.mean, float), self.proposal_scale * np.asarray(truth.cov, float)
         root = np.linalg.cholesky(cov)
         prec, logdet = np.linalg.inv(cov), np.linalg.slogdet(cov)[1]
