@@ -83,7 +83,11 @@ def run(module, preset: str = "quick", *, jobs: int = 1, figures_dir="figures", 
     os.chmod(tmp, cache._FILE_MODE)  # mkstemp makes 0600 files; give the usual permissions
     os.replace(tmp, out)
     if hasattr(module, "summary"):
+        from lab import __version__
+
         _write_json(out.with_suffix(".json"), {"study": module.NAME, "claim": module.CLAIM, "preset": preset,
+                                               "config": describe_config(preset_config(module, preset)),
+                                               "lab_version": __version__,
                                                **module.summary(results, preset_config(module, preset))})
     return out
 
