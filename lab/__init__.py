@@ -27,6 +27,8 @@ _EXPORTS = {
     "GaussianFit": "lab.models", "GaussianParams": "lab.models", "MixtureFit": "lab.models", "KDE": "lab.models",
     "CategoricalFit": "lab.models", "LinearRegressionFit": "lab.models", "ScoreNetDiffusion": "lab.models",
     "Diffusion": "lab.diffusion", "SIMS": "lab.diffusion",
+    # The peers' conventions as named options (issue 18): Gillman's shipped accumulation and corrector, make_moons.
+    "RecencyAccumulate": "lab.regimes.recency", "HistogramCorrect": "lab.transforms.histogram", "MakeMoons": "lab.truths",
     "Replace": "lab.regimes", "Accumulate": "lab.regimes", "AccumulateSubsample": "lab.regimes",
     "Augment": "lab.regimes", "Fresh": "lab.regimes", "Weighted": "lab.regimes.weighted",
     "simulate": "lab.loop",
@@ -45,7 +47,7 @@ __all__ = [
     "ScoreNetDiffusion", "diffusion", "Diffusion", "SIMS",
     "Weighted", "Curate", "NegDistance", "TableReward", "Correct", "Ideal", "Langevin", "Project",
     "Verify", "Near", "DensityAbove",
-    "sims",
+    "sims", "RecencyAccumulate", "HistogramCorrect", "MakeMoons",
 ]
 
 

@@ -21,13 +21,14 @@ from lab import _checks, keys
 from lab.transforms import synthesize
 
 _COMPILED: dict = {}
+_SIZES: dict = {}  # configuration → (param bytes, metric bytes), see ``_metric_bytes``
 
 
 def _describe(obj):
     return obj.describe() if hasattr(obj, "describe") else repr(obj)
 
 
-def _replicate_fn(truth, model, regime, metrics, n: int, generations: int):
+def _replicate_fn(truth, model, regime, metrics, n: int, generations: int, metric_chunk: int | None = None):
     plan = regime.plan(n, generations)
     size = max(n, plan.buffer)  # every fit sees this many rows, so params keep one shape across generations
 
@@ -66,7 +67,7 @@ def _replicate_fn(truth, model, regime, metrics, n: int, generations: int):
             # each metric's key depends on its name only, so adding or reordering metrics changes no other value
             return {m.name: m(truth, model, p, jax.random.fold_in(mk, zlib.crc32(m.name.encode()))) for m in metrics}
 
-        values = jax.vmap(measure)(allp, jnp.arange(generations + 1))
+        values = _measure_generations(measure, allp, generations, metric_chunk)
         return allp, values
 
     return jax.jit(jax.vmap(one))
@@ -98,10 +99,64 @@ def _validate(truth, model, regime, n, generations, replicates, batch_size, metr
     return n, generations, replicates
 
 
-def _default_batch(regime, n, generations, dim, replicates):
-    """Replicates per compiled chunk: keep the training buffers of one chunk under ~32M numbers."""
+_BUDGET = 2**30  # bytes one compiled chunk of replicates may hold (buffers, fitted params, metric work space)
+
+
+def _measure_generations(measure, allp, generations: int, chunk: int | None):
+    """Metrics of every generation: all at once (``vmap``) when ``chunk`` is None, else ``chunk`` generations at a
+    time (``lax.map`` with ``batch_size``), so a metric's work space is held for ``chunk`` generations only. Each
+    generation's metric key is the same either way."""
+    ts = jnp.arange(generations + 1)
+    if chunk is None or chunk >= generations + 1:
+        return jax.vmap(measure)(allp, ts)
+    return jax.lax.map(lambda a: measure(*a), (allp, ts), batch_size=chunk)
+
+
+def _nbytes(tree) -> int:
+    return int(sum(np.prod(a.shape) * np.dtype(a.dtype).itemsize for a in jax.tree.leaves(tree)))
+
+
+def _metric_bytes(truth, model, metrics, n: int, size: int) -> tuple[int, int]:
+    """(bytes of one generation's fitted params, bytes the metrics need to evaluate one generation), the second from
+    XLA's memory analysis of the compiled metric evaluation (``Compiled.memory_analysis``: temporaries + outputs), or
+    four times the params' size where the backend gives no analysis or the family opts out
+    (``metric_memory_analysis = False``: the diffusion families, whose metric programs hold a sampler that would cost
+    a second compilation)."""
+    def fit0(k):
+        x = truth.sample(k, n)
+        return model.fit(*_pad(x, jnp.ones((n,), jnp.result_type(float)), size), key=k)
+
+    key = jax.random.key(0)
+    p_abs = jax.eval_shape(fit0, key)
+    p_bytes = _nbytes(p_abs)
+    if not metrics:
+        return p_bytes, 0
+    if not getattr(model, "metric_memory_analysis", True):  # families whose metric programs are costly to compile
+        return p_bytes, 4 * p_bytes
+    f = jax.jit(lambda p, k: [m(truth, model, p, k) for m in metrics])
+    try:
+        stats = f.lower(p_abs, jax.eval_shape(lambda: key)).compile().memory_analysis()
+        return p_bytes, int(stats.temp_size_in_bytes + stats.output_size_in_bytes)
+    except Exception:  # a backend without memory analysis: a rough stand-in
+        return p_bytes, 4 * p_bytes
+
+
+def _default_batch(regime, n, generations, dim, replicates, *, param_bytes=0, metric_bytes=0):
+    """(replicates per compiled chunk, generations per metric chunk or None for all at once).
+
+    Per replicate the chunk holds the training buffer (counted as buffer·dim² numbers, as a Gaussian fit's outer
+    products need), the fitted params of every generation (twice: the scan's output and the stacked copy) and the
+    metrics' work space for the generations evaluated at once (``_metric_bytes``). The metric chunk is the largest
+    that keeps the metrics under a quarter of the budget; the replicate batch fills the budget (``_BUDGET``) with
+    whole replicates (at least one), and never exceeds the old rule's 32M buffer numbers."""
     buffer = regime.plan(n, generations).buffer
-    return int(max(1, min(replicates, 2**25 // max(1, buffer * dim * dim))))
+    gens = generations + 1
+    chunk = None
+    if metric_bytes * gens > _BUDGET // 4:
+        chunk = int(max(1, (_BUDGET // 4) // max(1, metric_bytes)))
+    per_replicate = 8 * buffer * dim * dim + 2 * gens * param_bytes + (chunk or gens) * metric_bytes
+    batch = min(replicates, 2**25 // max(1, buffer * dim * dim), _BUDGET // max(1, per_replicate))
+    return int(max(1, batch)), chunk
 
 
 def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=None, batch_size=None,
@@ -117,7 +172,9 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
       replicates: independent runs (≥ 1).
       key: a JAX key or an int seed; the same key gives the same bits.
       metrics: metric objects (``lab.metrics``); None means the family's defaults.
-      batch_size: replicates per compiled chunk; None picks one by memory. Results do not depend on it.
+      batch_size: replicates per compiled chunk; None picks one by memory, counting the buffers, the fitted params of
+        every generation and the metrics' own work space (``_default_batch``; metrics are then also evaluated a few
+        generations at a time when all at once would not fit). Results do not depend on it.
       progress: show a progress bar over chunks.
       return_params: also return the fitted params of every (replicate, generation) (a pytree of numpy arrays with
         leading axes (replicates, generations + 1)), e.g. to draw samples of a chosen generation afterwards.
@@ -138,15 +195,21 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
     n, generations, replicates = _validate(truth, model, regime, n, generations, replicates, batch_size, metrics)
     key = keys.as_key(key)
     dim = getattr(truth, "dim", 1)
-    batch = batch_size or _default_batch(regime, n, generations, dim, replicates)
     config = {
         "truth": _describe(truth), "model": _describe(model), "regime": _describe(regime),
         "metrics": [_describe(m) for m in metrics], "n": n, "generations": generations,
     }
-    cache_key = (json.dumps(config, sort_keys=True, default=repr), batch)
+    config_json = json.dumps(config, sort_keys=True, default=repr)
+    if config_json not in _SIZES:
+        size = max(n, regime.plan(n, generations).buffer)
+        _SIZES[config_json] = _metric_bytes(truth, model, metrics, n, size)
+    p_bytes, m_bytes = _SIZES[config_json]
+    batch, chunk = _default_batch(regime, n, generations, dim, replicates, param_bytes=p_bytes, metric_bytes=m_bytes)
+    batch = batch_size or batch
+    cache_key = (config_json, batch, chunk)
     fn = _COMPILED.get(cache_key)
     if fn is None:
-        fn = _COMPILED[cache_key] = _replicate_fn(truth, model, regime, metrics, n, generations)
+        fn = _COMPILED[cache_key] = _replicate_fn(truth, model, regime, metrics, n, generations, chunk)
     batch, sharding = _devices_layout(batch)
     chunks = []
     starts = range(0, replicates, batch)

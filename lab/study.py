@@ -6,6 +6,8 @@ A study module defines
 - ``cells(cfg) -> list[Cell]``: independent computations, each a module-level function with JSON-able kwargs
   (seed included), so every cell can be cached, resumed and run in its own process;
 - ``plot(results: dict[cell name, value], cfg) -> matplotlib Figure``.
+- optionally ``summary(results, cfg) -> dict``: key numbers (verdict, agreement statistics) that ``run`` writes to
+  ``figures/<NAME>.json`` beside the figure, with the claim and the preset.
 ``run`` computes missing cells (joblib processes when ``jobs`` > 1; Dask or Ray through joblib's backends when the
 user configures one), caches each atomically, and writes ``figures/<NAME>.png``. Presets named ``gpu`` (or
 ``gpu-…``) write to ``figures/gpu/`` and also dump the cells' results there as ``<NAME>.json`` (``dump_results``: the
@@ -131,7 +133,27 @@ def run(module, preset: str = "quick", *, jobs: int = 1, figures_dir="figures", 
     out = where / f"{module.NAME}.png"
     _atomic_write(out, ".png", lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight"))
     plt.close(fig)
+    if hasattr(module, "summary") and not preset.startswith("gpu"):
+        from lab import __version__
+
+        _write_json(out.with_suffix(".json"), {"study": module.NAME, "claim": module.CLAIM, "preset": preset,
+                                               "config": describe_config(preset_config(module, preset)),
+                                               "lab_version": __version__,
+                                               **module.summary(results, preset_config(module, preset))})
     return out
+
+
+def _write_json(path: Path, record: dict) -> None:
+    """Write ``record`` atomically as JSON (numpy scalars and arrays as plain numbers and lists)."""
+    import json
+
+    import numpy as np
+
+    def plain(o):
+        return o.tolist() if isinstance(o, (np.ndarray, np.generic)) else str(o)
+
+    _atomic_write(path, ".json", lambda tmp: Path(tmp).write_text(
+        json.dumps(record, indent=1, default=plain, ensure_ascii=False)))
 
 
 def describe_config(cfg) -> dict:

@@ -243,4 +243,51 @@ def two_moons(n: int = 1000, noise: float = 0.1, *, seed: int) -> Dataset:
     return Dataset(x, name=f"two_moons(n={n}, noise={noise}, seed={seed})")
 
 
-__all__ = ["GaussianMixture", "Categorical", "zipf", "LinearModel", "Dataset", "two_moons", "CATEGORY_DTYPE"]
+@dataclass(frozen=True)
+class MakeMoons:
+    """The law of ``sklearn.datasets.make_moons(n, noise=noise)``: each call's n rows are ⌊n/2⌋ points at EVENLY
+    spaced angles on the upper half-circle and n − ⌊n/2⌋ on the lower one, in random order, plus N(0, noise²·I) —
+        outer: (cos θ_i, sin θ_i),        θ_i = linspace(0, π, ⌊n/2⌋),
+        inner: (1 − cos φ_j, 1/2 − sin φ_j),  φ_j = linspace(0, π, n − ⌊n/2⌋)
+    (scikit-learn 1.x ``make_moons`` with ``shuffle=True``). Rows of one call are exchangeable but not independent:
+    the angles are a grid, not draws. ``lab.two_moons`` instead resamples a fixed make_moons pool with replacement.
+    Kazdan et al.'s KDE experiments (KoyejoLab ``src/data.py``, ``create_dataset_for_kde``) draw their training and
+    test sets this way. No density (``log_prob``): the law of a row depends on n.
+
+    Args:
+      noise: standard deviation of the Gaussian noise (≥ 0; Kazdan et al.: 0.05).
+
+    Example:
+      >>> import jax, lab
+      >>> lab.MakeMoons(0.05).sample(jax.random.key(0), 6).shape
+      (6, 2)
+    """
+
+    noise: float = 0.05
+
+    def __post_init__(self):
+        object.__setattr__(self, "noise", _checks.real_in("noise", self.noise, 0.0, np.inf, hi_open=True))
+
+    @property
+    def dim(self) -> int:
+        return 2
+
+    @staticmethod
+    def grid(n: int) -> np.ndarray:
+        """(n, 2) the noiseless make_moons points, outer half-circle first (before shuffling)."""
+        out, inn = n // 2, n - n // 2
+        a, b = np.linspace(0, np.pi, out), np.linspace(0, np.pi, inn)
+        return np.concatenate([np.stack([np.cos(a), np.sin(a)], 1), np.stack([1 - np.cos(b), 0.5 - np.sin(b)], 1)])
+
+    def sample(self, key: jax.Array, n: int) -> jax.Array:
+        """(n, 2) one make_moons set: the grid in a uniformly random order plus noise."""
+        kp, kz = jax.random.split(key)
+        rows = jax.random.permutation(kp, jnp.asarray(self.grid(n)))
+        return rows + self.noise * jax.random.normal(kz, (n, 2))
+
+    def describe(self) -> dict:
+        return {"kind": "MakeMoons", "noise": self.noise}
+
+
+__all__ = ["GaussianMixture", "Categorical", "zipf", "LinearModel", "Dataset", "two_moons", "MakeMoons",
+           "CATEGORY_DTYPE"]

@@ -26,6 +26,7 @@ REGISTRY = {
     "sims_loop": "studies.sims_loop",
     "sims_pollution": "studies.sims_pollution",
     "sims_shift": "studies.sims_shift",
+    "peers_reproduced": "studies.peers_reproduced",
 }
 
 # The SIMS suite (issue 6): ``python -m lab sims --preset P`` runs these at P; their PRESETS also hold quick/full.

@@ -20,7 +20,7 @@ the base (so the base is exactly ``base.fit(x, w, key=fold_in(key, 0))``), 1 dra
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -92,6 +92,8 @@ class Diffusion:
     precond: Precond = field(default_factory=EDM)
     train: TrainConfig = field(default_factory=TrainConfig)
     sampler: Sampler = field(default_factory=Sampler)
+
+    metric_memory_analysis: ClassVar[bool] = False  # the engine sizes batches without compiling the metrics twice
 
     def __post_init__(self):
         for name, obj, types in (("net", self.net, Network), ("precond", self.precond, Precond),
@@ -199,6 +201,8 @@ class SIMS:
     synthetic: int = 1000
     aux_lr: float | None = None
     space: str = "denoiser"
+
+    metric_memory_analysis: ClassVar[bool] = False  # as Diffusion
 
     def __post_init__(self):
         if not isinstance(self.base, Diffusion):

@@ -7,8 +7,16 @@ over the d coordinates, σ̂² = (1/d) Σ_c Σ_i w_i (x_ic − x̄_c)² / W:
     a float:     that h, whatever the data.
 With ``scale=σ`` the rule uses that σ instead of σ̂ (an ORACLE rule when σ is the truth's scale): h = σ·factor(W) then
 depends on the sample size W only, not on the data (``lab.theory.kde_mixed`` covers it, not the data-driven rules).
-These are scipy's ``gaussian_kde`` factors times a pooled scale; scikit-learn's ``KernelDensity(bandwidth="scott")`` uses
-the factor alone (unit scale). ``log_prob`` is exact; ``sample`` is exact: pick row i with probability w_i/W, add h·z.
+Conventions differ between libraries, and the rule's name alone does not say which (tested in ``tests/test_peers.py``):
+- scikit-learn: ``KernelDensity(bandwidth="scott")`` takes h = N^{−1/(d+4)} (and "silverman" (N(d+2)/4)^{−1/(d+4)}),
+  the factor alone, with NO data scale. The compatible setting is ``KDE("scott", scale=1.0)`` (``"silverman"``
+  likewise): the same log densities for unit weights. Kazdan et al.'s KDE runs ("Collapse or Thrive", KoyejoLab
+  ``src/fit_kdes/fit_kdes.py``) use scikit-learn, so their "scott" is this one.
+- scipy: ``gaussian_kde(x, bw_method="scott")`` scales the same factor by the data's spread, as ``KDE("scott")``
+  does, but with the unbiased covariance (ddof = 1) and, in d > 1, the full covariance matrix as the kernel's shape.
+  In 1-D ``KDE("scott")`` equals ``gaussian_kde(x, bw_method=N^{−1/5}·√((N − 1)/N))``; in d > 1 the lab's kernel
+  is isotropic (h² I, σ̂² pooled over coordinates), which agrees with scipy's only for isotropic data.
+``log_prob`` is exact; ``sample`` is exact: pick row i with probability w_i/W, add h·z.
 Params hold the whole training buffer (points and weights), so the engine keeps one buffer per generation in memory.
 
 Shapes: the engine pads every training set to one size with zero-weight rows (``lab/loop.py``), so the params keep

@@ -3,6 +3,7 @@ from lab.regimes.accumulate import Accumulate, AccumulateSubsample
 from lab.regimes.augment import Augment
 from lab.regimes.base import Plan
 from lab.regimes.fresh import Fresh
+from lab.regimes.recency import RecencyAccumulate
 from lab.regimes.replace import Replace
 
-__all__ = ["Replace", "Accumulate", "AccumulateSubsample", "Augment", "Fresh", "Plan"]
+__all__ = ["Replace", "Accumulate", "AccumulateSubsample", "Augment", "Fresh", "RecencyAccumulate", "Plan"]

@@ -150,3 +150,30 @@ def within_slope(z, *, burn=0):
     rho = np.sum(x * y) / sxx
     se = np.sqrt(np.sum(x**2 * (y - rho * x) ** 2)) / sxx
     return float((T * rho + 1) / (T - 3)), float(se * T / (T - 3))
+
+
+def batch_jacobian(corrector, mean, cov, *, truth, key, m=25, batches=4000):
+    """(J, se), both (d, d): the Stein estimate of the mean Jacobian of a corrector that rewrites a whole batch
+    (``lab.HistogramCorrect``): rows X_1..X_m iid N(μ, Σ), C̄ the mean of the corrected batch (rows of weight 0 left out), and by Stein's lemma on
+    the m rows ∇_μ E[C̄] = E[C̄ Σ_i (X_i − μ)ᵀ] Σ⁻¹ = m·Cov(C̄, X̄) Σ⁻¹, over ``batches`` batches from ``key``.
+    Under ``lab.Weighted``/``Augment`` with the whole batch corrected, the mean's contraction is then
+    κ = λ_r/(1 + λ_r)·tr J/d (eq. (1) with τ = 1: the corrector's own mixing is inside J). ``se`` is the standard
+    error of each entry: the s.d. over batches of m(C̄ − mean C̄)(X̄ − mean X̄)ᵀΣ⁻¹, over √batches."""
+    import jax
+    import jax.numpy as jnp
+
+    mu = _checks.finite_array("mean", mean, ndim=1)
+    S = _checks.finite_array("cov", cov, ndim=2)
+    _checks.integer("m", m, minimum=2)
+    _checks.integer("batches", batches, minimum=3)
+    root = np.linalg.cholesky(S)
+
+    def one(k):
+        kx, kc = jax.random.split(k)
+        x = mu + jax.random.normal(kx, (m, mu.size)) @ root.T
+        y, w = corrector(kc, x, jnp.ones(m), model=None, params=None, truth=truth)
+        return jnp.sum(w[:, None] * y, 0) / jnp.maximum(jnp.sum(w), 1.0), jnp.mean(x, 0)
+
+    c, xb = (np.asarray(a, np.float64) for a in jax.vmap(one)(jax.random.split(key, batches)))
+    terms = m * np.einsum("bi,bj->bij", c - c.mean(0), xb - xb.mean(0)) @ np.linalg.inv(S)
+    return terms.sum(0) / (batches - 1), terms.std(0, ddof=1) / np.sqrt(batches)
