@@ -27,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
                 "set beside their theory.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("studies", help="list the studies with their claims")
+    sub.add_parser("readme", help="rebuild the README's generated tables from the committed result files")
     r = sub.add_parser("run", help="run one study and write figures/NAME.png")
     r.add_argument("name")
     r.add_argument("--preset", default="quick")
@@ -79,6 +80,12 @@ def _cmd_reproduce(args):
         study.preset_config(mod, args.preset)
     for mod in mods:
         print(study.run(mod, args.preset, jobs=_jobs(args.jobs)))
+
+
+def _cmd_readme(args):
+    from lab import readme
+
+    readme.main()
 
 
 def _cmd_sims(args):
@@ -159,7 +166,8 @@ def _cmd_simulate(args):
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
-        {"studies": _cmd_studies, "run": _cmd_run, "reproduce": _cmd_reproduce, "sims": _cmd_sims,
+        {"studies": _cmd_studies, "readme": _cmd_readme, "run": _cmd_run, "reproduce": _cmd_reproduce,
+         "sims": _cmd_sims,
          "simulate": _cmd_simulate}[
             args.command](args)
     except ValueError as e:

@@ -1,5 +1,7 @@
 """Remedy transforms (issue 5): neutral settings are identities, γ → ∞ returns the truth, the correctors and the
 verifier do what their docstrings say. Tolerances: 5 standard errors from the stated variances."""
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -21,7 +23,7 @@ def const(x):
 
 
 def with_transforms(regime, transforms):
-    fields = {k: getattr(regime, k) for k in regime.__dataclass_fields__}
+    fields = {f.name: getattr(regime, f.name) for f in dataclasses.fields(regime)}  # ClassVars excluded
     return type(regime)(**{**fields, "transforms": transforms})
 
 
