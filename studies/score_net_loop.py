@@ -20,28 +20,22 @@ generation i against N on log axes, with the fitted exponent TV ∝ N^(−a) per
 The cell functions ``scorenet_tv_vs_m`` and ``scorenet_tv_replace`` return ``{"tv": summarize(TV (replicate,
 generation 0..G))}``, the convention of ``studies.phase_transition.gaussian_run``/``kde_run``.
 
-Measured (quick preset, 8 replicates, n = 400): 1-D mean TV 0.184 at generation 0; at generation 5 Replace 0.312,
-Augment 0.213, Fresh 0.213. 2-D: 0.271 at generation 0; at generation 5 Replace 0.576, Augment 0.347, Fresh 0.330.
-Verdict SUPPORTED in both (Augment's and Fresh's rises are 0.19–0.25× Replace's) — but Augment and Fresh do
-drift too: their synthetic half carries the network's own bias (modes pushed outward, the gap between them filled),
-which is also why generation 0 is far from the truth (TV 0.18 / 0.27 from the training budget, not from n: 0.155 and
-0.25 at n = 4096).
-F1 cells (N(0, 1), 16 replicates per point, generations 1…5, the full preset's m grid): at n = 20 the TV at generations
-2…5 is ≈ 0.18–0.19 at m = 0, ≈ 0.15–0.18 at m = 20–40 (a dip of ≈ 2 SE), then RISES: ≈ 0.20–0.24 at m = 80, and
-0.24, 0.30, 0.36, 0.43 (i = 2…5) at m = 640 = 32n, with no fall up to there. So the score network shows the Gaussian
-family's fall-then-rise (``lab.theory.mixed``), not F1's rise-then-fall, over m ≤ 32n; the large-m rise grows with i
-(the synthetic-dominated loop compounds the per-fit bias like Replace). Fully synthetic (Replace, N = 20…640, the
-full preset's grid, 16 replicates): generation 0's TV falls like N^(−0.46) (0.207 → 0.039), but generation i ≥ 3 does
-not fall at all (generation 5: 0.41, 0.35, 0.31, 0.34, 0.36, 0.34; fitted exponent −0.03): every generation adds
-≈ 0.04–0.06 TV whatever N. At a fixed training budget the network's per-fit bias, not the sample size, drives the
-fully synthetic loop, so NO growth of N keeps generation i near generation 0 — stronger than F1's "N must grow
-quartically" (which presumes the fit's error falls with N); the budget (steps, width) would have to grow too:
-at N = 320, 8 replicates, 8000 steps and batch 512 instead of 2000 and 256 cut the generation-5 TV from 0.32 to
-0.22 (≈ 0.035 per generation instead of ≈ 0.055), generation 0 staying at 0.04–0.05.
-Noise: SE ≈ 0.003–0.035 per point; differences below ≈ 0.05 between neighbouring m are not resolved.
-Cost: quick preset 13 cells, 175 s of CPU (user) time; wall 6.5 min measured with the 2 shared cores at load ≈ 11,
-so ≈ 1.5–3 min on 2 idle cores (each cell is dominated by compiling one simulate); full preset not run as a whole
-(its m and N cells were: the numbers above).
+What the runs show (the figure's header and panels give this run's numbers). Replace drifts away in both worlds;
+Augment and Fresh drift too, but much less: their synthetic half carries the network's own bias (modes pushed outward,
+the gap between them filled), which is also why generation 0 is far from the truth (the training budget, not n, sets
+it). The "less than a third" rule is met but not by a wide margin in 1-D, so the verdict is sensitive to the random
+streams: with 8 replicates the 1-D Augment/Replace ratio sits near the threshold. Issue 10 moved the model onto the
+unified stack (``lab.Diffusion``: σ-space Heun sampler, log-density on the preconditioned state, the engine's fit
+key instead of a data-hashed one); this changed the random streams and the sampler's discretisation, not the picture.
+The log-density matters here: integrating the unscaled state (an intermediate version) overstated the densities by a
+few per cent at the modes, raised every TV and flipped this borderline verdict; the preconditioned integration
+(``lab.diffusion.samplers.log_density``) agrees with the sampler's histogram.
+F1 cells (N(0, 1), generations 1…5): against m at n = 20 the score network shows the Gaussian family's fresh-data
+fall-then-rise (a shallow dip at m ≈ n, then a rise that grows with i), not F1's rise-then-fall, over m ≤ 32n.
+Fully synthetic (Replace, N per generation): generation 0's TV falls like the parametric N^(−1/2), but later
+generations barely fall with N: at a fixed training budget the network's per-fit bias, not the sample size, drives the
+fully synthetic loop, so no growth of N alone keeps generation i near generation 0 — stronger than F1's "N must grow
+quartically" (which presumes the fit's error falls with N); the budget (steps, width) would have to grow too.
 """
 from __future__ import annotations
 
