@@ -6,7 +6,6 @@ test — a sample variance's SE is large (kurtosis), and 3 % would need ≈ 100 
 slow-marked test runs that. The fast test still separates the fixed-set formula from the fresh-data one
 (``kde_mixed.pointwise_variance``), whose value lies > 10 SE away at every generation ≥ 1. Fixed keys.
 """
-from dataclasses import dataclass
 
 import jax.numpy as jnp
 import numpy as np
@@ -15,27 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lab
-from lab.metrics.samples import TVMonteCarlo
+from lab.metrics.samples import DensityAt, TVMonteCarlo
 from lab.theory import kde_fixed as kf
-from lab.metrics.base import Metric
 from lab.theory import kde_mixed as km
 
 TRUTH = lab.Gaussian([0.0], [[1.0]])
 XS = (-2.0, -0.5, 0.0, 1.0)
-
-
-@dataclass(frozen=True)
-class DensityAt(Metric):
-    """The fitted density p_i(x) at one point x (as in test_kde_mixed_theory)."""
-
-    x: float
-
-    @property
-    def name(self):
-        return f"p_at_{self.x}"
-
-    def __call__(self, truth, model, params, key):
-        return jnp.exp(model.log_prob(params, jnp.array([[self.x]]))[0])
 
 
 def _model(rule, h):

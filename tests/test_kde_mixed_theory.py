@@ -5,7 +5,6 @@ errors (of the replicate mean; of the sample variance: std((Z − Z̄)²)/√R).
 E[TV] (Monte Carlo TV, unbiased) must not exceed B_i by more than 5 standard errors, and must not fall below the lower
 bound TV(E p_i, p*) by more than 5 standard errors. Fixed keys; hypothesis runs derandomized.
 """
-from dataclasses import dataclass
 
 import jax.numpy as jnp
 import numpy as np
@@ -14,26 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lab
-from lab.metrics.base import Metric
-from lab.metrics.samples import TVMonteCarlo
+from lab.metrics.samples import DensityAt, TVMonteCarlo
 from lab.theory import kde_mixed as km
 
 TRUTH = lab.Gaussian([0.0], [[1.0]])
 XS = (-2.0, -0.5, 0.0, 1.0)
-
-
-@dataclass(frozen=True)
-class DensityAt(Metric):
-    """The fitted density p_i(x) at one point x (a scalar metric, so the engine records it per cell)."""
-
-    x: float
-
-    @property
-    def name(self):
-        return f"p_at_{self.x}"
-
-    def __call__(self, truth, model, params, key):
-        return jnp.exp(model.log_prob(params, jnp.array([[self.x]]))[0])
 
 
 def _model(rule, h):

@@ -265,6 +265,21 @@ class HeldOutNLL(Metric):
         return -jnp.mean(model.log_prob(params, x))
 
 
+@dataclass(frozen=True)
+class DensityAt(Metric):
+    """The fitted density p(x) = exp(model.log_prob(params, x)) at one point x of a 1-D model (a scalar per cell, so
+    the engine records it per replicate and generation; the KDE theory tests compare its mean and variance)."""
+
+    x: float
+
+    @property
+    def name(self):
+        return f"p_at_{self.x}"
+
+    def __call__(self, truth, model, params, key):
+        return jnp.exp(model.log_prob(params, jnp.array([[self.x]]))[0])
+
+
 __all__ = ["wasserstein_1d", "w1_1d", "w2_1d", "sliced_w2", "exact_ot", "mmd", "knn_precision_recall",
            "tv_monte_carlo", "kl_monte_carlo", "W2Samples", "SlicedW2", "MMD", "Precision", "Recall",
-           "NLLUnderTruth", "TVMonteCarlo", "KLMonteCarlo", "HeldOutNLL"]
+           "NLLUnderTruth", "TVMonteCarlo", "KLMonteCarlo", "HeldOutNLL", "DensityAt"]

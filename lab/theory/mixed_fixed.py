@@ -58,20 +58,9 @@ from scipy.special import ndtr
 from lab import _checks
 from lab.regimes import Augment
 from lab.theory import pooled
-from lab.theory.mixed_cov import _ATOMS_TO_STAT, ALPHA, STATS, _Poly, argmin_m_formula
+from lab.theory.mixed_cov import _ATOMS_TO_STAT, ALPHA, STATS, _Poly, _validate, argmin_m_formula
 
 _ORDER = ("one",) + STATS
-
-
-def _validate(n, m, generations, d, ddof, sampling_bias):
-    _checks.integer("n", n, minimum=2)
-    _checks.integer("m", m, minimum=0)
-    _checks.integer("generations", generations, minimum=0)
-    _checks.integer("d", d, minimum=1)
-    _checks.integer("ddof", ddof, minimum=0)
-    if ddof > 1:
-        raise ValueError(f"ddof must be 0 or 1, got {ddof}")
-    _checks.real_in("sampling_bias", sampling_bias, 0.0, 1.0, lo_open=True)
 
 
 def _pooled(n, m, i, ddof, sampling_bias):
