@@ -19,8 +19,8 @@ SPACES = ("denoiser", "score")
 def guide(f_r: Callable, f_s: Callable, omega) -> Callable:
     """f = f_r + ω (f_r − f_s) for denoisers or scores f(x, σ); at ω = 0 the branch ``lax.cond`` takes returns f_r
     untouched and never evaluates f_s, so a traced ω = 0 reproduces the unguided sampler bit for bit (without the cond,
-    XLA fuses the base's last layer with the guidance arithmetic and reorders sums: ~25 % of coordinates off by an ulp,
-    measured in issue 6). Under ``vmap`` over ω the cond becomes a select (values unchanged, bits not promised)."""
+    XLA fuses the base's last layer with the guidance arithmetic and reorders sums, so some coordinates differ by an
+    ulp). Under ``vmap`` over ω the cond becomes a select (values unchanged, bits not promised)."""
     def f(x, sigma):
         a = f_r(x, sigma)
         return jax.lax.cond(omega == 0, lambda a: a, lambda a: a + omega * (a - f_s(x, sigma)), a)

@@ -12,8 +12,9 @@ One step t (keys fold_in(key, t)):
 The steps run under one ``lax.scan``; the function is pure, so ``jax.vmap`` over (key, x, w) trains many seeds or
 replicates in one compiled program (``lab.simulate`` does this for the ``Diffusion`` and ``SIMS`` families).
 Fine-tuning (SIMS's auxiliary model) is the same function started from given weights, with a fresh optimiser state.
-On XLA:CPU, convolutions' weight gradients inside a rolled loop run far slower than the same step outside one (issue 6
-measured 50–100×): ``Conv`` networks are meant for accelerators; the 2-D worlds and the CPU presets use MLPs.
+On XLA:CPU, convolutions' weight gradients inside a rolled loop run far slower than the same step outside one (well
+over an order of magnitude in issue 6's measurements): ``Conv`` networks are meant for accelerators; the 2-D worlds
+and the CPU presets use MLPs.
 Precision: float32 (``precond.DTYPE``).
 """
 from __future__ import annotations
