@@ -4,7 +4,9 @@ Each part sits between ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->`` markers
 wrote:
 - ``gpu-verdicts``: each SIMS study's verdict at its ``gpu`` preset, recomputed by the study's own ``verdict`` rule from
   the per-cell results the accelerator run committed (``figures/gpu/<name>.json``), with the device that ran it;
-- ``gpu-bench``: the table of ``benchmarks/gpu.py``'s last accelerator run (``benchmarks/results/gpu.json``).
+- ``gpu-bench``: the table of ``benchmarks/gpu.py``'s last accelerator run (``benchmarks/results/gpu.json``);
+- ``figures-time``: what ``make figures`` cost, per study, in ``benchmarks/figures.py``'s last run
+  (``benchmarks/results/figures.json``).
 ``tests/test_readme.py`` fails when the README and these files disagree.
 """
 from __future__ import annotations
@@ -58,7 +60,25 @@ def gpu_bench() -> str:
     return "\n".join(rows)
 
 
-PARTS = {"gpu-verdicts": gpu_verdicts, "gpu-bench": gpu_bench}
+def figures_time() -> str:
+    """One line with the total and a collapsed table of ``benchmarks/results/figures.json`` (each study's quick preset,
+    cold, in its own process)."""
+    path = ROOT / "benchmarks" / "results" / "figures.json"
+    if not path.exists():
+        return "(`benchmarks/figures.py` has not been run)"
+    d = json.loads(path.read_text())
+    rows = sorted(d["rows"], key=lambda r: -r["wall_s"])
+    lines = [f"Measured by `benchmarks/figures.py` on {d['cores']} cores, every study cold (empty result and compilation "
+             f"caches): `make figures` takes **{d['total_wall_s'] / 60:.1f} minutes** in all "
+             f"({sum(r['cpu_s'] for r in rows) / 60:.1f} CPU-minutes).", "",
+             "<details><summary>per study (wall s, CPU s, peak memory)</summary>", "",
+             "| study | wall s | CPU s | peak MiB |", "|---|---|---|---|"]
+    lines += [f"| {r['study']} | {r['wall_s']:.0f} | {r['cpu_s']:.0f} | {r['peak_rss_mib']:.0f} |" for r in rows]
+    lines += ["", "</details>"]
+    return "\n".join(lines)
+
+
+PARTS = {"gpu-verdicts": gpu_verdicts, "gpu-bench": gpu_bench, "figures-time": figures_time}
 
 
 def render(text: str) -> str:
@@ -77,4 +97,4 @@ def main() -> None:
     print(path)
 
 
-__all__ = ["render", "gpu_verdicts", "gpu_bench", "main"]
+__all__ = ["render", "gpu_verdicts", "gpu_bench", "figures_time", "main"]
