@@ -5,6 +5,8 @@ wrote:
 - ``gpu-verdicts``: each SIMS study's verdict at its ``gpu`` preset, recomputed by the study's own ``verdict`` rule from
   the per-cell results the accelerator run committed (``figures/gpu/<name>.json``), with the device that ran it;
 - ``gpu-bench``: the table of ``benchmarks/gpu.py``'s last accelerator run (``benchmarks/results/gpu.json``);
+- ``results:<NAME>``: a study's verdict, its rule and the headline sentence with its numbers, from the record its last
+  quick run wrote (``figures/<NAME>.json``, ``lab.study.record``);
 - ``figures-time``: what ``make figures`` cost, per study, in ``benchmarks/figures.py``'s last run
   (``benchmarks/results/figures.json``).
 ``tests/test_readme.py`` fails when the README and these files disagree.
@@ -81,8 +83,30 @@ def figures_time() -> str:
 PARTS = {"gpu-verdicts": gpu_verdicts, "gpu-bench": gpu_bench, "figures-time": figures_time}
 
 
+def results(name: str) -> str:
+    """A study's gallery line from ``figures/<name>.json``: verdict, rule, headline (the run's own numbers)."""
+    path = ROOT / "figures" / f"{name}.json"
+    if not path.exists():
+        return f"(no results record: run `python -m lab run {name}`)"
+    rec = json.loads(path.read_text())
+    v = rec.get("verdict")
+    parts = []
+    if isinstance(v, dict):
+        parts.append(f"**{v.get('status', '?')}**" + (f" ({v['rule']})" if v.get("rule") else "") + ".")
+    elif isinstance(v, str):
+        parts.append(f"**{v}**.")
+    if rec.get("headline"):
+        parts.append(" ".join(str(rec["headline"]).split()))
+    parts.append(f"(`figures/{name}.json`, preset {rec.get('preset')}, lab {rec.get('lab_version')})")
+    return " ".join(parts)
+
+
+_RESULTS = re.compile(r"(<!-- results:(\w+):begin -->\n)(?:.*?\n)?(<!-- results:\2:end -->)", re.S)
+
+
 def render(text: str) -> str:
     """``text`` with every marked part rebuilt."""
+    text = _RESULTS.sub(lambda m: m.group(1) + results(m.group(2)) + "\n" + m.group(3), text)
     for name, fn in PARTS.items():
         pattern = re.compile(rf"(<!-- {name}:begin -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.S)
         if pattern.search(text):
@@ -97,4 +121,4 @@ def main() -> None:
     print(path)
 
 
-__all__ = ["render", "gpu_verdicts", "gpu_bench", "figures_time", "main"]
+__all__ = ["render", "results", "gpu_verdicts", "gpu_bench", "figures_time", "main"]

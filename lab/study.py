@@ -6,8 +6,10 @@ A study module defines
 - ``cells(cfg) -> list[Cell]``: independent computations, each a module-level function with JSON-able kwargs
   (seed included), so every cell can be cached, resumed and run in its own process;
 - ``plot(results: dict[cell name, value], cfg) -> matplotlib Figure``.
-- optionally ``summary(results, cfg) -> dict``: key numbers (verdict, agreement statistics) that ``run`` writes to
-  ``figures/<NAME>.json`` beside the figure, with the claim and the preset.
+- ``summary(results, cfg) -> dict``: ``verdict`` (a ``lab.analysis.Verdict``), ``headline`` (one sentence with this
+  run's key numbers, which the README's gallery shows: ``lab.readme``) and any further key numbers; ``run`` writes
+  them to ``figures/<NAME>.json`` beside the figure with the claim, preset, configuration and its hash, the lab's
+  version and the wall time (``record``).
 ``run`` computes missing cells (joblib processes when ``jobs`` > 1; Dask or Ray through joblib's backends when the
 user configures one), caches each atomically, and writes ``figures/<NAME>.png``. Presets named ``gpu`` (or
 ``gpu-…``) write to ``figures/gpu/`` and also dump the cells' results there as ``<NAME>.json`` (``dump_results``: the
@@ -89,6 +91,8 @@ def _jsonable(v):
         return v.item()
     if isinstance(v, float) and v != v:
         return None
+    if hasattr(v, "to_dict"):  # e.g. a lab.analysis.Verdict
+        return _jsonable(v.to_dict())
     if hasattr(v, "__dataclass_fields__"):  # e.g. a network spec inside a record
         return {"kind": type(v).__name__, **{f: _jsonable(getattr(v, f)) for f in v.__dataclass_fields__}}
     if v is None or isinstance(v, (bool, int, float, str)):
@@ -118,14 +122,19 @@ def figures_dir_for(preset: str, figures_dir="figures") -> Path:
 
 
 def run(module, preset: str = "quick", *, jobs: int = 1, figures_dir="figures", root=None, progress=True) -> Path:
-    """Compute a study and write its figure atomically (gpu presets: to ``figures/gpu/`` with the results' JSON);
-    returns the figure's path."""
+    """Compute a study and write its figure atomically, with its results record ``<NAME>.json`` beside it
+    (``record``); gpu presets write to ``figures/gpu/`` and dump the cells' results there as ``<NAME>.json``
+    instead. Returns the figure's path."""
+    import time
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    t0 = time.perf_counter()
     results = compute(module, preset, jobs=jobs, root=root, progress=progress)
+    seconds = time.perf_counter() - t0
     where = figures_dir_for(preset, figures_dir)
     if preset.startswith("gpu"):
         dump_results(results, where / f"{module.NAME}.json")
@@ -133,14 +142,54 @@ def run(module, preset: str = "quick", *, jobs: int = 1, figures_dir="figures", 
     out = where / f"{module.NAME}.png"
     _atomic_write(out, ".png", lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight"))
     plt.close(fig)
-    if hasattr(module, "summary") and not preset.startswith("gpu"):
-        from lab import __version__
-
-        _write_json(out.with_suffix(".json"), {"study": module.NAME, "claim": module.CLAIM, "preset": preset,
-                                               "config": describe_config(preset_config(module, preset)),
-                                               "lab_version": __version__,
-                                               **module.summary(results, preset_config(module, preset))})
+    if not preset.startswith("gpu"):
+        write_record(out.with_suffix(".json"), record(module, preset, results, seconds))
     return out
+
+
+def config_hash(cfg) -> str:
+    """sha256 of the canonical JSON of a preset's configuration, first 16 hex digits."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(describe_config(cfg), sort_keys=True, default=repr).encode()).hexdigest()[:16]
+
+
+def record(module, preset: str, results: dict, seconds: float) -> dict:
+    """The results record of one run (``figures/<NAME>.json``): the claim, the preset and its configuration (and its
+    hash), the lab's version, what the study's ``summary`` returns (its ``verdict``, a ``headline`` sentence with this
+    run's numbers, and the key numbers) and the wall time of the run's computation (cells found in the cache cost
+    nothing)."""
+    from lab import __version__
+
+    cfg = preset_config(module, preset)
+    out = {"study": module.NAME, "claim": module.CLAIM, "preset": preset, "config": describe_config(cfg),
+           "config_hash": config_hash(cfg), "lab_version": __version__}
+    if hasattr(module, "summary"):
+        out.update(_jsonable(module.summary(results, cfg)))
+    out["wall_seconds"] = round(float(seconds), 1)
+    return out
+
+
+TIMING_KEYS = ("wall_seconds",)  # what changes between two runs that produce the same results
+
+
+def write_record(path: Path, rec: dict) -> None:
+    """Write a results record, unless the file already holds the same record up to its timing: a rerun that reproduces
+    the committed numbers leaves the file (and ``git status``) as it was, and the record keeps the time of the run that
+    computed them."""
+    import json
+
+    path = Path(path)
+    if path.exists():
+        try:
+            old = json.loads(path.read_text())
+        except ValueError:
+            old = None
+        if isinstance(old, dict) and {k: v for k, v in old.items() if k not in TIMING_KEYS} == json.loads(
+                json.dumps({k: v for k, v in rec.items() if k not in TIMING_KEYS}, default=str, ensure_ascii=False)):
+            return
+    _write_json(path, rec)
 
 
 def _write_json(path: Path, record: dict) -> None:

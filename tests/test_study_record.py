@@ -1,0 +1,39 @@
+"""``lab.study.record`` / ``write_record``: the results record beside each figure, and when it is rewritten."""
+import json
+import types
+from dataclasses import dataclass
+
+from lab import study
+
+
+@dataclass(frozen=True)
+class _Cfg:
+    n: int = 3
+
+
+def _module(value):
+    def cells(cfg):
+        return []
+
+    def summary(results, cfg):
+        return {"verdict": {"status": "SUPPORTED", "rule": "test"}, "headline": f"value {value}", "value": value}
+
+    return types.SimpleNamespace(NAME="toy", CLAIM="a claim", PRESETS={"quick": _Cfg()}, cells=cells, summary=summary)
+
+
+def test_record_holds_claim_config_hash_version_and_summary():
+    rec = study.record(_module(1.5), "quick", {}, 2.345)
+    assert rec["study"] == "toy" and rec["claim"] == "a claim" and rec["preset"] == "quick"
+    assert rec["config"] == {"n": 3} and len(rec["config_hash"]) == 16
+    assert rec["value"] == 1.5 and rec["headline"] == "value 1.5" and rec["wall_seconds"] == 2.3
+    assert study.config_hash(_Cfg(n=4)) != rec["config_hash"]
+
+
+def test_write_record_keeps_the_file_when_only_the_timing_differs(tmp_path):
+    path = tmp_path / "toy.json"
+    study.write_record(path, study.record(_module(1.5), "quick", {}, 10.0))
+    study.write_record(path, study.record(_module(1.5), "quick", {}, 0.1))  # a cached rerun: same numbers
+    assert json.loads(path.read_text())["wall_seconds"] == 10.0
+    study.write_record(path, study.record(_module(2.5), "quick", {}, 0.1))  # new numbers: rewritten
+    rec = json.loads(path.read_text())
+    assert rec["value"] == 2.5 and rec["wall_seconds"] == 0.1
