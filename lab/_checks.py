@@ -1,4 +1,5 @@
-"""Input validation: every bad input raises ``ValueError`` naming the parameter and the allowed range.
+"""Input validation: every bad input raises ``ValueError`` naming the parameter and the allowed range (``TypeError``
+where an object of the wrong kind is given: None, a class instead of an instance, a string instead of a bool).
 
 The command line turns these into one line on stderr and exit status 2 (``lab/cli.py``).
 """
@@ -54,3 +55,22 @@ def covariance(name: str, value, d: int) -> np.ndarray:
     if np.linalg.eigvalsh(c).min() <= 0:
         raise ValueError(f"{name} must be positive definite")
     return c
+
+
+def boolean(name: str, value) -> bool:
+    """``value`` if it is a bool (numpy's included); anything else (1, 'yes', None) is refused with a TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def instance(name: str, value, attr: str, expected: str):
+    """``value`` if it is an object with method ``attr`` (a lab truth, model, regime, …); a class given where an
+    instance is expected, None, or an unrelated object is refused with a TypeError that says what was expected."""
+    if isinstance(value, type) and hasattr(value, attr):
+        where = value.__module__.split(".")[0]
+        raise TypeError(f"{name} must be {expected}, got the class {where}.{value.__name__} (call it: "
+                        f"{where}.{value.__name__}(...))")
+    if not callable(getattr(value, attr, None)):
+        raise TypeError(f"{name} must be {expected}, got {value!r:.60} (a {type(value).__name__})")
+    return value

@@ -1,7 +1,10 @@
 """Command line: ``python -m lab --help``.
 
 Bad input (unknown study or preset, n < 2, λ_s outside (0, 1], a non-positive-definite covariance, mismatched
-dimensions, …) prints one line on stderr and exits with status 2, never a traceback.
+dimensions, a seed outside [0, 2**63 − 1], an option the chosen regime does not use, a run too large for the machine's
+memory, a computation that overflows, an unusable LAB_CACHE_DIR, …) prints one line on stderr and exits with status
+2, never a traceback. Every argument is checked before anything is printed or computed (``_check_args``); the library's
+own ValueError and TypeError become that one line (``main``).
 """
 from __future__ import annotations
 
@@ -51,8 +54,41 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--mean", type=_floats, default=[0.0], help="comma-separated mean")
     s.add_argument("--cov", type=_floats, default=[1.0], help="comma-separated covariance, row-major d×d")
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--every", type=int, default=10, help="print every k-th generation")
+    s.add_argument("--every", type=int, default=10, help="print every k-th generation (>= 1)")
+    s.add_argument("--force", action="store_true", help="run even when the memory estimate exceeds this machine's "
+                   "memory (lab.simulate's check_memory=False)")
     return p
+
+
+def _check_args(args) -> None:
+    """Everything that can be checked from the arguments alone, before any output or work: a ValueError names the
+    option."""
+    from lab import _checks
+
+    if args.command in ("run", "reproduce", "sims"):
+        _checks.integer("jobs", args.jobs, minimum=1)
+        from lab import cache
+
+        cache.check_writable()
+    if args.command == "simulate":
+        from lab.keys import MAX_SEED
+
+        if not 0 <= args.seed <= MAX_SEED:
+            raise ValueError(f"seed must be an integer in [0, 2**63 - 1], got {args.seed}")
+        _checks.integer("every", args.every, minimum=1)
+        if args.real is not None and args.regime != "fresh":
+            raise ValueError(f"--real is used only by --regime fresh, not by --regime {args.regime}")
+
+
+def _warn_gpu_preset(preset: str) -> None:
+    """One warning line on stderr when a gpu preset (already validated) is about to run on the CPU."""
+    if not preset.startswith("gpu"):
+        return
+    import jax
+
+    if jax.default_backend() == "cpu":
+        print(f"warning: preset {preset} is sized for an accelerator (one H100) and this JAX backend is the CPU: "
+              "it will be very slow; see README for the CUDA install", file=sys.stderr)
 
 
 def _cmd_studies(args):
@@ -68,6 +104,7 @@ def _cmd_run(args):
 
     mod = studies.load(args.name)
     study.preset_config(mod, args.preset)
+    _warn_gpu_preset(args.preset)
     print(study.run(mod, args.preset, jobs=_jobs(args.jobs)))
 
 
@@ -153,11 +190,15 @@ def _cmd_simulate(args):
         raise ValueError(f"cov must have d*d = {d * d} entries to match mean of dimension {d}, got {len(args.cov)}")
     truth = lab.Gaussian(args.mean, np.reshape(args.cov, (d, d)))
     model = lab.GaussianFit(ddof=args.ddof, sampling_bias=args.sampling_bias)
-    every = max(1, args.every)
+    every = args.every
     ds = lab.simulate(truth, model, _regime(args), n=args.n, generations=args.generations,
-                      replicates=args.replicates, key=args.seed, progress=True)
+                      replicates=args.replicates, key=args.seed, progress=sys.stderr.isatty(),
+                      check_memory=not args.force)
     trace = np.trace(ds["cov"].values, axis1=-2, axis2=-1).mean(0)
     w2 = ds["w2"].mean("replicate").values
+    if not (np.all(np.isfinite(trace)) and np.all(np.isfinite(w2))):
+        raise ValueError("the averages are not finite: the computation overflowed float64 (mean and cov too large); "
+                         "rescale the data")
     print(f"{'gen':>5} {'E tr cov':>12} {'E W2':>10}")
     for t in range(0, args.generations + 1, every):
         print(f"{t:5d} {trace[t]:12.5g} {w2[t]:10.4g}")
@@ -166,11 +207,12 @@ def _cmd_simulate(args):
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
+        _check_args(args)
         {"studies": _cmd_studies, "readme": _cmd_readme, "run": _cmd_run, "reproduce": _cmd_reproduce,
          "sims": _cmd_sims,
          "simulate": _cmd_simulate}[
             args.command](args)
-    except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (ValueError, TypeError, OverflowError) as e:  # bad input, named by the check that refused it
+        print("error: " + " ".join(str(e).split()), file=sys.stderr)  # one line, whatever the message holds
         return 2
     return 0

@@ -16,13 +16,16 @@ import numpy as np
 REAL, SYNTHETIC, REGIME, TRANSFORM, METRIC, FIT = range(6)
 
 
+MAX_SEED = 2**63 - 1  # jax.random.key takes a seed as a signed 64-bit integer
+
+
 def as_key(key) -> jax.Array:
-    """A typed JAX key from a typed key, a raw uint32 key of shape (2,), or a non-negative int seed."""
+    """A typed JAX key from a typed key, a raw uint32 key of shape (2,), or an int seed in [0, 2**63 − 1]."""
     if isinstance(key, bool):
         raise ValueError(f"key must be a JAX key or a non-negative int seed, got {key!r}")
     if isinstance(key, numbers.Integral):
-        if key < 0:
-            raise ValueError(f"key must be a JAX key or a non-negative int seed, got {key}")
+        if not 0 <= key <= MAX_SEED:
+            raise ValueError(f"key must be a JAX key or an int seed in [0, 2**63 - 1], got {key}")
         return jax.random.key(int(key))
     if isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
         if key.shape != ():

@@ -9,6 +9,7 @@ lets the regime assemble the training buffer, and refits. Generations run under 
 from __future__ import annotations
 
 import json
+import os
 import zlib
 from functools import partial
 
@@ -84,19 +85,72 @@ def _pad(x, w, size: int):
 
 
 def _validate(truth, model, regime, n, generations, replicates, batch_size, metrics):
+    """Arguments checked before any work: kinds first (a TypeError naming the argument), then values (a ValueError
+    naming the argument and its allowed range)."""
+    _checks.instance("truth", truth, "sample", "a lab truth such as lab.Gaussian([0.0], [[1.0]])")
+    _checks.instance("model", model, "fit", "a lab model family such as lab.GaussianFit()")
+    _checks.instance("regime", regime, "plan", "a Regime instance such as lab.Replace()")
     n = _checks.integer("n", n, minimum=2)
     generations = _checks.integer("generations", generations, minimum=0)
     replicates = _checks.integer("replicates", replicates, minimum=1)
     if batch_size is not None:
         _checks.integer("batch_size", batch_size, minimum=1)
-    for name, obj, attr in (("truth", truth, "sample"), ("model", model, "fit"), ("regime", regime, "plan")):
-        if not hasattr(obj, attr):
-            raise ValueError(f"{name} must be a lab {name} object, got {type(obj).__name__}")
     model.check(truth)
+    _check_fit_points(model, regime, n, generations)
+    return n, generations, replicates
+
+
+def _metrics(model, truth, metrics) -> tuple:
+    """The metrics to record: the family's defaults when ``metrics`` is None, else metric objects (each with a
+    ``name`` and a call ``(truth, model, params, key)``) with distinct names."""
+    if metrics is None:
+        return tuple(model.default_metrics(truth))
+    if isinstance(metrics, (str, bytes)) or not hasattr(metrics, "__iter__"):
+        raise TypeError(f"metrics must be a list of metric objects (lab.metrics…), got {metrics!r:.60}")
+    metrics = tuple(metrics)
+    for m in metrics:
+        if isinstance(m, type) or not callable(m) or not isinstance(getattr(m, "name", None), str):
+            what = f"the class {m.__name__}" if isinstance(m, type) else f"{m!r:.60} (a {type(m).__name__})"
+            raise TypeError(f"metrics must be metric objects such as lab.metrics.W2() (instances with a name), "
+                            f"got {what}")
     names = [m.name for m in metrics]
     if len(set(names)) != len(names):
         raise ValueError(f"metrics must have distinct names, got {names}")
-    return n, generations, replicates
+    return metrics
+
+
+def min_points(model) -> int:
+    """The fewest points one fit of ``model`` accepts: 2 (the rule that refuses n = 1), or the family's own
+    ``min_points`` when larger (``MixtureFit``: k)."""
+    return max(2, int(getattr(model, "min_points", 2)))
+
+
+def _check_fit_points(model, regime, n: int, generations: int) -> None:
+    """Every fit, generation 0's (n real points) and each later one's (what the regime assembles), must see at least
+    ``min_points(model)`` points: one rule, whichever argument sets the count."""
+    need = min_points(model)
+    name = f"{model!r:.80}" if need > 2 else type(model).__name__
+    if n < need:
+        raise ValueError(f"n must be >= {need}: {name} needs at least {need} points per fit, got n = {n}")
+    if generations == 0:
+        return
+    count, args = fit_points(regime, n, generations)
+    if count < need:
+        raise ValueError(f"{args} too small: under {type(regime).__name__} each generation's fit sees {count} "
+                         f"point(s) and {name} needs at least {need}")
+
+
+def fit_points(regime, n: int, generations: int) -> tuple[int, str]:
+    """(the fewest points a fit of a generation t ≥ 1 sees, the regime argument(s) that set it), before transforms
+    reject any. A regime may say it with a method ``fit_points(n)`` returning that pair; otherwise its buffer is taken
+    as full (Replace: m; Fresh: real + synthetic), and regimes that keep the real set (Accumulate, Augment, Weighted,
+    RecencyAccumulate) see at least n."""
+    if hasattr(regime, "fit_points"):
+        return regime.fit_points(n)
+    plan = regime.plan(n, generations)
+    if plan.real:
+        return min(n, plan.buffer), "real + synthetic"
+    return min(n, plan.buffer), "synthetic"
 
 
 _BUDGET = 2**30  # bytes one compiled chunk of replicates may hold (buffers, fitted params, metric work space)
@@ -141,6 +195,10 @@ def _metric_bytes(truth, model, metrics, n: int, size: int) -> tuple[int, int]:
         return p_bytes, 4 * p_bytes
 
 
+def _per_replicate_bytes(buffer, dim, gens, param_bytes, metric_bytes, chunk) -> int:
+    return 8 * buffer * dim * dim + 2 * gens * param_bytes + (chunk or gens) * metric_bytes
+
+
 def _default_batch(regime, n, generations, dim, replicates, *, param_bytes=0, metric_bytes=0):
     """(replicates per compiled chunk, generations per metric chunk or None for all at once).
 
@@ -154,13 +212,101 @@ def _default_batch(regime, n, generations, dim, replicates, *, param_bytes=0, me
     chunk = None
     if metric_bytes * gens > _BUDGET // 4:
         chunk = int(max(1, (_BUDGET // 4) // max(1, metric_bytes)))
-    per_replicate = 8 * buffer * dim * dim + 2 * gens * param_bytes + (chunk or gens) * metric_bytes
+    per_replicate = _per_replicate_bytes(buffer, dim, gens, param_bytes, metric_bytes, chunk)
     batch = min(replicates, 2**25 // max(1, buffer * dim * dim), _BUDGET // max(1, per_replicate))
     return int(max(1, batch)), chunk
 
 
+def _memory_limits() -> tuple[int | None, int | None]:
+    """(bytes of host memory, bytes of the accelerator's memory or None on the CPU): the machine's physical memory,
+    or the container's limit (cgroup) when lower; None where the platform does not say."""
+    host = None
+    try:
+        host = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        pass
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path) as f:
+                limit = int(f.read().strip())
+        except (OSError, ValueError):  # absent, or "max"
+            continue
+        host = limit if host is None else min(host, limit)
+    device = None
+    if jax.default_backend() != "cpu":
+        try:
+            device = int(jax.devices()[0].memory_stats()["bytes_limit"])
+        except Exception:  # a backend without memory statistics
+            device = None
+    return host, device
+
+
+def _human(b: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if b < 1024 or unit == "PiB":
+            return f"{b:.3g} {unit}" if unit != "B" else f"{int(b)} B"
+        b /= 1024
+    return f"{b:.3g} EiB"  # pragma: no cover
+
+
+def memory_estimate(regime, n, generations, replicates, *, dim=1, row_bytes=8, param_bytes=0, metric_bytes=0,
+                    n_metrics=1, batch=None, chunk=None) -> tuple[int, int]:
+    """(bytes one compiled chunk of replicates holds, bytes of the results kept on the host), estimated before
+    anything is allocated.
+
+    A chunk holds, per replicate, the training buffer (its rows, their weights, the regime's copy and the fit's
+    temporaries: counted as four copies, plus buffer·dim² numbers for a Gaussian fit's outer products), the fitted
+    params of every generation twice (the scan's output and the stacked copy) and the metrics' work space for the
+    generations evaluated at once (``_metric_bytes``). The results are the params and metric values of every
+    (replicate, generation), counted three times (the chunks, their concatenation, the Dataset's copy). It is an
+    estimate within a small factor, meant to refuse what cannot fit, not to predict the peak."""
+    buffer = max(n, regime.plan(n, generations).buffer)
+    gens = generations + 1
+    if batch is None:
+        batch, chunk = _default_batch(regime, n, generations, dim, replicates, param_bytes=param_bytes,
+                                      metric_bytes=metric_bytes)
+    per_replicate = (_per_replicate_bytes(buffer, dim, gens, param_bytes, metric_bytes, chunk)
+                     + 4 * buffer * (row_bytes + 8))
+    stored = 3 * replicates * gens * (param_bytes + 8 * n_metrics)
+    return min(batch, replicates) * per_replicate, stored
+
+
+def _check_memory(regime, n, generations, replicates, limits, **sizes) -> None:
+    """Refuse (ValueError) a run whose estimated memory (``memory_estimate``) exceeds the machine's; the message
+    names the argument whose reduction saves the most, and the estimate."""
+    host, device = limits
+    chunk, stored = memory_estimate(regime, n, generations, replicates, **sizes)
+    over = []
+    if device is not None:
+        if chunk > device:
+            over.append((chunk, device, "accelerator memory"))
+        if stored > (host or np.inf):
+            over.append((stored, host, "memory"))
+    elif chunk + stored > (host or np.inf):
+        over.append((chunk + stored, host, "memory"))
+    if not over:
+        return
+    need, have, what = over[0]
+    sizes.pop("batch", None), sizes.pop("chunk", None)
+
+    def total(n_, g_, r_):
+        try:
+            return sum(memory_estimate(regime, n_, g_, r_, **sizes))
+        except ValueError:  # e.g. a subsample size above the reduced n
+            return np.inf
+
+    args = {"n": n, "generations": generations, "replicates": replicates}
+    smaller = {"n": total(2, generations, replicates), "generations": total(n, 0, replicates),
+               "replicates": total(n, generations, 1)}
+    arg = min(smaller, key=lambda a: smaller[a])
+    raise ValueError(f"{arg} = {args[arg]} is too large: this run would need about {_human(need)} of {what} "
+                     f"(estimated, before allocating: n = {n}, generations = {generations}, replicates = "
+                     f"{replicates}) and this machine has {_human(have)}; lower {arg}, or pass check_memory=False "
+                     "(command line: --force) to run anyway")
+
+
 def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=None, batch_size=None,
-             progress=False, return_params=False):
+             progress=False, return_params=False, check_memory=True):
     """Run a self-consuming loop.
 
     Args:
@@ -178,11 +324,23 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
       progress: show a progress bar over chunks.
       return_params: also return the fitted params of every (replicate, generation) (a pytree of numpy arrays with
         leading axes (replicates, generations + 1)), e.g. to draw samples of a chosen generation afterwards.
+      check_memory: before allocating anything, estimate the memory the run needs (``memory_estimate``: one chunk's
+        buffers, params and metric work space, and the results kept) and raise a ValueError naming the argument to
+        lower when it exceeds the machine's memory (the container's limit where lower; the accelerator's for a
+        chunk). False skips the check, for a user who knows better than the estimate.
 
     Returns:
       ``xarray.Dataset`` with dims (replicate, generation, …): the family's variables (Gaussian: ``mean`` (…, dim),
       ``cov`` (…, dim, dim2)), one variable per metric, and the configuration in ``attrs``; with
       ``return_params``, the pair (Dataset, params).
+
+    Raises:
+      TypeError: ``truth``, ``model``, ``regime`` or ``metrics`` is not a lab object of that kind (None, a class
+        instead of an instance, a string).
+      ValueError: a size out of range, a fit that would see fewer points than the family needs (``min_points``:
+        n, and every later generation's training set), a run too large for the machine's memory (see
+        ``check_memory``), a training that diverged, or fitted parameters that are not finite (the computation
+        overflowed: data of a scale float64 cannot hold, e.g. a mean of 1e308).
 
     Example:
       >>> import lab
@@ -191,10 +349,17 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
       >>> ds["cov"].shape
       (4, 4, 1, 1)
     """
-    metrics = tuple(model.default_metrics(truth) if metrics is None else metrics)
     n, generations, replicates = _validate(truth, model, regime, n, generations, replicates, batch_size, metrics)
+    metrics = _metrics(model, truth, metrics)
     key = keys.as_key(key)
+    check_memory = _checks.boolean("check_memory", check_memory)
     dim = getattr(truth, "dim", 1)
+    row = jax.eval_shape(lambda k: truth.sample(k, 1), jax.random.key(0))
+    row_bytes = _nbytes(row)
+    limits = _memory_limits() if check_memory else None
+    if check_memory:  # the buffers and the stored metrics alone, before compiling anything of this size
+        _check_memory(regime, n, generations, replicates, limits, dim=dim, row_bytes=row_bytes,
+                      n_metrics=len(metrics), batch=batch_size)
     config = {
         "truth": _describe(truth), "model": _describe(model), "regime": _describe(regime),
         "metrics": [_describe(m) for m in metrics], "n": n, "generations": generations,
@@ -206,6 +371,9 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
     p_bytes, m_bytes = _SIZES[config_json]
     batch, chunk = _default_batch(regime, n, generations, dim, replicates, param_bytes=p_bytes, metric_bytes=m_bytes)
     batch = batch_size or batch
+    if check_memory:
+        _check_memory(regime, n, generations, replicates, limits, dim=dim, row_bytes=row_bytes, param_bytes=p_bytes,
+                      metric_bytes=m_bytes, n_metrics=len(metrics), batch=batch, chunk=chunk)
     cache_key = (config_json, batch, chunk)
     fn = _COMPILED.get(cache_key)
     if fn is None:
@@ -228,6 +396,7 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
     params, values = jax.tree.map(lambda *a: np.concatenate(a), *chunks)
     ds = _to_dataset(model, params, values, config, replicates, generations, key)
     _check_training(ds)
+    _check_finite(ds, {m.name for m in metrics})
     return (ds, params) if return_params else ds
 
 
@@ -242,6 +411,23 @@ def _check_training(ds: xr.Dataset) -> None:
         t, _, r, name = min(bad)
         raise ValueError(f"{name} is not finite at replicate {r}, generation {t}: the training diverged "
                          "(lower the learning rate or check the data's scale)")
+
+
+def _check_finite(ds: xr.Dataset, metric_names) -> None:
+    """Fitted parameters that are not finite mean the computation overflowed (or a fit divided by zero): raise a
+    ValueError naming the variable and the first (replicate, generation) rather than return a table of NaN. Metrics
+    are not checked (an infinite divergence can be an honest value), nor training losses (``_check_training``)."""
+    for name in ds.data_vars:
+        if name in metric_names or name in ("train_loss", "aux_loss"):
+            continue
+        v = ds[name].values
+        if not np.issubdtype(v.dtype, np.floating) or np.all(np.isfinite(v)):
+            continue
+        bad = np.argwhere(~np.isfinite(v.reshape(v.shape[0], v.shape[1], -1)).any(-1))
+        r, t = min(bad.tolist(), key=lambda rt: (rt[1], rt[0]))
+        raise ValueError(f"fitted {name} is not finite at replicate {r}, generation {t}: the computation "
+                         "overflowed (the truth's scale, e.g. its mean or cov, is too large for float64); rescale "
+                         "the data")
 
 
 def _devices_layout(batch: int):

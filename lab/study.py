@@ -11,7 +11,8 @@ A study module defines
   them to ``figures/<NAME>.json`` beside the figure with the claim, preset, configuration and its hash, the lab's
   version and the wall time (``record``).
 ``run`` computes missing cells (joblib processes when ``jobs`` > 1; Dask or Ray through joblib's backends when the
-user configures one), caches each atomically, and writes ``figures/<NAME>.png``. Presets named ``gpu`` (or
+user configures one), caches each atomically (a corrupt cell file is moved aside and recomputed; a cell another run
+is computing is waited for, not repeated: ``lab/cache.py``), and writes ``figures/<NAME>.png``. Presets named ``gpu`` (or
 ``gpu-…``) write to ``figures/gpu/`` and also dump the cells' results there as ``<NAME>.json`` (``dump_results``: the
 small per-cell numbers, so ``plot`` can be called again on a machine without the accelerator: ``load_results``).
 """
@@ -33,34 +34,58 @@ class Cell:
     kwargs: dict = field(default_factory=dict)  # JSON-serialisable arguments, seed included
 
 
-def _compute(study_name: str, cell: Cell, root):
+def _compute(study_name: str, cell: Cell, root, wait: bool = True):
+    """One cell's value: from the cache, or computed and cached by this process, or (``wait``) by another process
+    that holds the cell's lock; ``cache.BUSY`` when another process holds it and ``wait`` is False."""
     path = cache.path_for(study_name, cell.name, cell.kwargs, root)
-    if path.exists():
-        return cache.load(path)
-    value = cell.fn(**cell.kwargs)
-    cache.save_atomic(path, value)
-    return value
+    value = cache.get_or_compute(path, lambda: cell.fn(**cell.kwargs), wait=wait)
+    return _BUSY if value is cache.BUSY else value
+
+
+class _Busy:
+    """Picklable stand-in for ``cache.BUSY`` (joblib's workers return it across processes)."""
+
+
+_BUSY = _Busy()
 
 
 def compute(module, preset: str = "quick", *, jobs: int = 1, root=None, progress: bool = True) -> dict:
-    """All cells of a study's preset, from the cache where present: {cell name: value}."""
+    """All cells of a study's preset, from the cache where present: {cell name: value}.
+
+    The cache folder is checked first (``cache.check_writable``: a ValueError naming LAB_CACHE_DIR). Cells that
+    another process is computing at the same moment (a second run of the same study) are left to it and done last:
+    this process waits for their results and loads them, so concurrent runs share the work instead of repeating it
+    (``cache.get_or_compute``)."""
     cfg = preset_config(module, preset)
     cells = module.cells(cfg)
     names = [c.name for c in cells]
     if len(set(names)) != len(names):
         raise ValueError(f"study {module.NAME} has duplicate cell names")
+    cache.check_writable(root, module.NAME)
+    values: dict = {}
     if jobs > 1:
         from joblib import Parallel, delayed
 
-        values = Parallel(n_jobs=jobs)(delayed(_compute)(module.NAME, c, root) for c in cells)
+        for wait in (False, True):
+            todo = [c for c in cells if isinstance(values.get(c.name, _BUSY), _Busy)]
+            if todo:
+                done = Parallel(n_jobs=jobs)(delayed(_compute)(module.NAME, c, root, wait) for c in todo)
+                values.update(zip([c.name for c in todo], done))
     else:
-        it = cells
+        bar = None
         if progress:
             from tqdm.auto import tqdm
 
-            it = tqdm(cells, desc=module.NAME, unit="cell", leave=False)
-        values = [_compute(module.NAME, c, root) for c in it]
-    return dict(zip(names, values))
+            bar = tqdm(total=len(cells), desc=module.NAME, unit="cell", leave=False)
+        for wait in (False, True):
+            for c in cells:
+                if isinstance(values.get(c.name, _BUSY), _Busy):
+                    values[c.name] = _compute(module.NAME, c, root, wait)
+                    if bar is not None and not isinstance(values[c.name], _Busy):
+                        bar.update()
+        if bar is not None:
+            bar.close()
+    return {name: values[name] for name in names}
 
 
 def preset_config(module, preset: str):

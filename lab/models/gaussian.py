@@ -58,6 +58,7 @@ class GaussianFit:
     def __post_init__(self):
         if self.ddof not in (0, 1) or isinstance(self.ddof, bool):
             raise ValueError(f"ddof must be 0 or 1, got {self.ddof!r}")
+        _checks.boolean("mean_only", self.mean_only)
         _checks.real_in("sampling_bias", self.sampling_bias, 0.0, 1.0, lo_open=True)
         if self.fixed_cov is not None:
             c = np.atleast_2d(_checks.finite_array("fixed_cov", self.fixed_cov))

@@ -61,7 +61,7 @@ class MixtureFit:
     """k-component Gaussian mixture (full covariances), fitted by weighted EM.
 
     Args:
-      k: number of components (≥ 1).
+      k: number of components (≥ 1); every fit must see at least k points (``simulate`` refuses fewer).
       iterations: EM steps after the initialisation (≥ 1); 100 by default.
       reg: ridge added to every covariance (> 0); 1e-6 as scikit-learn's ``reg_covar``.
 
@@ -77,6 +77,11 @@ class MixtureFit:
         _checks.integer("k", self.k, minimum=1)
         _checks.integer("iterations", self.iterations, minimum=1)
         _checks.real_in("reg", self.reg, 0.0, np.inf, lo_open=True, hi_open=True)
+
+    @property
+    def min_points(self) -> int:
+        """The fewest points a fit accepts: k (one per component), and at least 2 (``lab.loop.min_points``)."""
+        return max(2, self.k)
 
     def check(self, truth) -> None:
         if not jnp.issubdtype(jnp.asarray(truth.sample(jax.random.key(0), 1)).dtype, jnp.floating):

@@ -98,6 +98,10 @@ class AccumulateSubsample:
         m = self.synthetic or n
         return Plan(buffer=n + generations * m, synthetic=m, real=0)
 
+    def fit_points(self, n: int) -> tuple[int, str]:
+        """(points each generation's fit sees, the argument that sets it): the subsample size (``lab/loop.py``)."""
+        return (self.size or n), "size"
+
     def init(self, real0, plan: Plan):
         x, pool_w = empty_buffer(real0, plan.buffer)
         n = real0.shape[0]

@@ -8,7 +8,10 @@ stays jit-friendly. A regime is a frozen dataclass with
 - ``init(real0) -> state``: the state after generation 0 (which is fitted on the n real samples ``real0`` alone);
 - ``step(state, real, synth_x, synth_w, t, key) -> state``: generation t ≥ 1; ``synth_w`` carries the weights left by
   transforms (1 for kept samples, 0 for rejected ones);
-- ``training_set(state) -> (x, w)``.
+- ``training_set(state) -> (x, w)``;
+- optionally ``fit_points(n) -> (count, argument)``: the fewest points a fit of a generation t ≥ 1 sees and the
+  argument that sets it, where the buffer is not what the fit sees (``AccumulateSubsample``); ``simulate`` refuses a
+  count below the family's minimum (``lab.loop.fit_points``).
 
 ``transforms`` (a tuple) act on the synthetic samples before they enter (the engine applies them; see
 ``lab/transforms``).

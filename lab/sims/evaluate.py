@@ -168,13 +168,13 @@ def digits_classifier(*, key, config: ClassifierConfig = ClassifierConfig(), roo
     data = digits()
     cfg = {"classifier": asdict(config), "key": key_data(key), "data": data.describe()}
     path = cache.path_for(CACHE_STUDY, "classifier", cfg, root=Path(root) if root is not None else None)
-    if path.exists():
-        stored = cache.load(path)
-        params = tuple((np.asarray(w), np.asarray(b)) for w, b in stored["params"])
-        return Classifier(params, float(stored["accuracy"]), config)
-    clf = train_classifier(data, key=key, config=config)
-    cache.save_atomic(path, {"params": clf.params, "accuracy": clf.accuracy, "config": cfg})
-    return clf
+    def train():
+        clf = train_classifier(data, key=key, config=config)
+        return {"params": clf.params, "accuracy": clf.accuracy, "config": cfg}
+
+    stored = cache.get_or_compute(path, train)  # a corrupt file is moved aside; one process trains, others wait
+    params = tuple((np.asarray(w), np.asarray(b)) for w, b in stored["params"])
+    return Classifier(params, float(stored["accuracy"]), config)
 
 
 # ---------------------------------------------------------------------------------------------------------------- #
