@@ -5,7 +5,8 @@ allowing 5 standard errors (sample standard deviation / √R): a true bound fail
 per comparison under the normal approximation of the replicate mean. Fixed keys make the draws reproducible.
 
 Power (tests/_power.py): the one-sided bound check detects a bound that understates E[TV_mean] by δ_min = 5·SE/B_i
-(asserted ≤ 3 %; R = 12 000). The bound is loose by ≈ √(π/2) (module docstring of lab.theory.mixed), so a 3 % error
+(asserted ≤ 3 % at R = 12 000: the 2-D test and the slow variant of the hypothesis test; the fast
+hypothesis test keeps R = 2 000). The bound is loose by ≈ √(π/2) (module docstring of lab.theory.mixed), so a 3 % error
 in B_i itself could never show in a one-sided check: what the bound rests on, the exact E[Δ_i²] = d·b_i, is tested at
 3 % in ``test_mahalanobis_moment_detects_3pct`` (d = 8: ‖δ‖²'s coefficient of variation falls like √(2/d), so R is
 small); in 1-D (hypothesis test) its δ_min = 5·√(E Δ⁴ − (E Δ²)²)/(√R·E Δ²), exact from lab.theory.mixed_cov, is
@@ -13,6 +14,7 @@ small); in 1-D (hypothesis test) its δ_min = 5·√(E Δ⁴ − (E Δ²)²)/(�
 freezing λ_s a_t at κ (see the test).
 """
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from scipy.stats import norm
@@ -23,28 +25,48 @@ from lab.theory import mixed
 from lab.theory import mixed_cov
 from lab.theory import pooled
 
-Z, R = 5.0, 12000
+Z, R, R_FAST = 5.0, 12000, 2000
 TRUTH1 = lab.Gaussian([0.0], [[1.0]])
 
 
-@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
-          phases=[Phase.explicit, Phase.generate])  # no shrinking: a failing example is reported as drawn
-@given(n=st.integers(5, 40), m=st.integers(0, 80), i=st.integers(1, 5), ddof=st.sampled_from([0, 1]),
-       lam=st.sampled_from([0.8, 1.0]))
-def test_mean_part_tv_bound_holds_in_simulation(n, m, i, ddof, lam):
+def _check_mean_part(n, m, i, ddof, lam, reps, power):
+    """The bound, and the exact E Δ² it rests on, against ``reps`` replicates; ``power``: also assert δ_min ≤ 3 %
+    (bound check) and ≤ 10 % (E Δ² check) at this R."""
     mo = mixed_cov.moments(n=n, m=m, generations=i, d=1, ddof=ddof, sampling_bias=lam)  # exact E Δ², E Δ⁴
-    assert detectable_relative_error(np.sqrt((mo["dd_sq"][i] - mo["dd"][i] ** 2) / R), mo["dd"][i]) <= 0.10
+    if power:
+        assert detectable_relative_error(np.sqrt((mo["dd_sq"][i] - mo["dd"][i] ** 2) / reps), mo["dd"][i]) <= 0.10
     ds = lab.simulate(TRUTH1, lab.GaussianFit(ddof=ddof, sampling_bias=lam), lab.Fresh(real=n, synthetic=m), n=n,
-                      generations=i, replicates=R, key=7000 + 100 * n + m + i, metrics=[])
+                      generations=i, replicates=reps, key=7000 + 100 * n + m + i, metrics=[])
     delta = np.abs(ds["mean"].values[:, i, 0])                  # Mahalanobis distance, Σ = 1
     tv_mean = 2.0 * norm.cdf(delta / 2.0) - 1.0                 # exact TV(N(0,1), N(μ_i,1))
     bound = mixed.tv_mean_bound(n=n, m=m, i=i, d=1, ddof=ddof, sampling_bias=lam)
-    assert detectable_relative_error(se_mean(tv_mean), bound) <= TARGET
+    if power:
+        assert detectable_relative_error(se_mean(tv_mean), bound) <= TARGET
     assert tv_mean.mean() <= bound + Z * se_mean(tv_mean)
-    # the exact moment the bound rests on
-    d2 = delta**2
+    d2 = delta**2  # the exact moment the bound rests on
     assert abs(d2.mean() - mixed.mahalanobis_sq_mean(n=n, m=m, i=i, ddof=ddof, sampling_bias=lam)) \
-        < Z * d2.std(ddof=1) / np.sqrt(R)
+        < Z * d2.std(ddof=1) / np.sqrt(reps)
+
+
+_GIVEN = dict(n=st.integers(5, 40), m=st.integers(0, 80), i=st.integers(1, 5), ddof=st.sampled_from([0, 1]),
+              lam=st.sampled_from([0.8, 1.0]))
+_SETTINGS = dict(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
+                 phases=[Phase.explicit, Phase.generate])  # no shrinking: a failing example is reported as drawn
+
+
+@settings(max_examples=6, **_SETTINGS)
+@given(**_GIVEN)
+def test_mean_part_tv_bound_holds_in_simulation(n, m, i, ddof, lam):
+    """Fast: R = 2,000, whose δ_min (the same formula) is several times the 3 % target; the slow variant below has
+    the power the audit asks for and asserts it."""
+    _check_mean_part(n, m, i, ddof, lam, R_FAST, power=False)
+
+
+@pytest.mark.slow
+@settings(max_examples=6, **_SETTINGS)
+@given(**_GIVEN)
+def test_mean_part_tv_bound_holds_in_simulation_full_power(n, m, i, ddof, lam):
+    _check_mean_part(n, m, i, ddof, lam, R, power=True)
 
 
 def test_bound_in_d_dimensions():
