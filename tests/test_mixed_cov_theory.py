@@ -4,6 +4,15 @@ Confidence: every simulated mean is compared with the theory allowing Z = 5 stan
 of the replicates / √R): a correct formula fails one comparison with probability < 6·10⁻⁷ under the normal approximation
 of the replicate mean (fourth moments have heavy tails at small n, so R is kept ≥ 4000 there). Fixed keys make the draws
 reproducible; tolerances come from the simulation's own variance, never tuned.
+
+Power (tests/_power.py): a comparison detects a relative error δ of the closed form once |δ·theory| ≥ 5·SE, so
+δ_min = 5·sd(X)/(√R·|E X|) — for the first moments sd(X) is itself exact here, sd(tr S)² = E[(tr S)²] − (E tr S)² and
+sd(‖δ‖²)² = E[‖δ‖⁴] − (E‖δ‖²)² (``test_first_moment_power_from_theory``). The fast moment test detects ≤ 3.6 % in E tr S
+(3 % except n = 3) and ≤ 9 % in E‖δ‖²; the fourth-moment statistics (‖δ‖⁴ has coefficient of variation ≈ 3–4 at d = 1) only ≈ 10–20 %.
+3 % for every statistic needs R ≈ 10⁵–5·10⁵ (≈ 1 min per setting on 2 cores): the ``slow``-marked variant runs that,
+with R = (5·1.15·CV/0.03)² from the fast run's own CV bound (15 % margin: a heavy-tailed sample sd
+fluctuates). The one-sided TV-bound tests detect a bound that understates
+E[TV] by 5·SE/U_i (asserted ≤ 3 %); the bound's looseness (U_i ≈ 2–3 × E[TV]) is not a sampling question.
 """
 import numpy as np
 import pytest
@@ -11,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lab
+from _power import TARGET, detectable_relative_error, replicates_for, se_mean
 from lab.theory import mixed_cov as mc
 from lab.theory import pooled
 
@@ -58,29 +68,69 @@ def test_one_dimensional_identities():
     np.testing.assert_allclose(mo["dSd"], mo["dd_trS"], rtol=1e-12)
 
 
-@pytest.mark.parametrize("n,m,d,ddof,lam,R", [(4, 2, 2, 1, 0.7, 20000), (3, 6, 1, 0, 1.0, 20000),
-                                              (20, 20, 1, 1, 1.0, 8000), (6, 30, 3, 0, 0.9, 8000)])
-def test_moment_recursion_matches_simulation(n, m, d, ddof, lam, R):
+MOMENT_SETTINGS = [(4, 2, 2, 1, 0.7), (3, 6, 1, 0, 1.0), (20, 20, 1, 1, 1.0), (6, 30, 3, 0, 0.9)]
+# fast replicates, and the δ_min the fast run reaches per setting (largest over statistics and generations; the
+# fourth-moment statistics ‖δ‖⁴, δᵀSδ set it)
+FAST = {(4, 2, 2, 1, 0.7): (20000, 0.10), (3, 6, 1, 0, 1.0): (20000, 0.15), (20, 20, 1, 1, 1.0): (8000, 0.19),
+        (6, 30, 3, 0, 0.9): (8000, 0.12)}
+# coefficient of variation bound per setting (max over statistics/generations, from the fast run: δ_fast·√R_fast/5),
+# which sizes the slow variant's R = (5·CV/0.03)²
+CV = {s: FAST[s][1] * np.sqrt(FAST[s][0]) / Z for s in MOMENT_SETTINGS}
+
+
+def _check_moments(n, m, d, ddof, lam, R, power, key):
     ds = lab.simulate(lab.Gaussian(np.zeros(d), np.eye(d)), lab.GaussianFit(ddof=ddof, sampling_bias=lam),
-                      lab.Fresh(real=n, synthetic=m), n=n, generations=3, replicates=R, key=900 + n + m + d, metrics=[])
+                      lab.Fresh(real=n, synthetic=m), n=n, generations=3, replicates=R, key=key, metrics=[])
     mo = mc.moments(n=n, m=m, generations=3, d=d, ddof=ddof, sampling_bias=lam)
     for k, x in _stats(ds).items():
-        z = (x.mean(0) - mo[k]) / (x.std(0, ddof=1) / np.sqrt(R))
+        se = se_mean(x)
+        delta = detectable_relative_error(se, mo[k])
+        assert delta <= power, (k, delta)  # the power stated in the module docstring
+        z = (x.mean(0) - mo[k]) / se
         assert np.all(np.abs(z) < Z), (k, z)
+
+
+@pytest.mark.parametrize("n,m,d,ddof,lam", MOMENT_SETTINGS)
+def test_moment_recursion_matches_simulation(n, m, d, ddof, lam):
+    R, power = FAST[(n, m, d, ddof, lam)]
+    _check_moments(n, m, d, ddof, lam, R, power, key=900 + n + m + d)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n,m,d,ddof,lam", MOMENT_SETTINGS, ids=lambda v: str(v))
+def test_moment_recursion_full_power(n, m, d, ddof, lam):
+    """Every statistic at δ_min ≤ 3 %: R = (5·1.15·CV/0.03)² (≈ 1.7·10⁵–6·10⁵), fresh keys."""
+    s = (n, m, d, ddof, lam)
+    _check_moments(n, m, d, ddof, lam, replicates_for(1.15 * CV[s]), TARGET, key=1900 + n + m + d)
+
+
+def test_first_moment_power_from_theory():
+    """δ_min of E tr S and E‖δ‖² from the EXACT second moments (no simulation): at the fast R, ≤ 3.6 % for tr S (the
+    n = 3 setting; ≤ 2.1 % elsewhere) and ≤ 9 % for ‖δ‖²; the slow R brings both to ≤ 3 %."""
+    for s in MOMENT_SETTINGS:
+        n, m, d, ddof, lam = s
+        mo = mc.moments(n=n, m=m, generations=3, d=d, ddof=ddof, sampling_bias=lam)
+        for R, cap_trS, cap_dd in ((FAST[s][0], 0.036, 0.09), (replicates_for(1.15 * CV[s]), TARGET, TARGET)):
+            sd_trS = np.sqrt(mo["trS_sq"] - mo["trS"] ** 2)
+            sd_dd = np.sqrt(mo["dd_sq"] - mo["dd"] ** 2)
+            assert detectable_relative_error(sd_trS / np.sqrt(R), mo["trS"]) <= cap_trS, s
+            assert detectable_relative_error(sd_dd / np.sqrt(R), mo["dd"]) <= cap_dd, s
 
 
 @settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(n=st.integers(5, 40), m=st.integers(0, 80), i=st.integers(1, 5), ddof=st.sampled_from([0, 1]),
        lam=st.sampled_from([0.8, 1.0]))
 def test_full_tv_bound_holds_in_simulation(n, m, i, ddof, lam):
-    """The FULL E[TV(N(μ_i, σ_i²), N(0, 1))] (exact 1-D TV per replicate) stays under the bound U_i."""
-    R = 1500
+    """The FULL E[TV(N(μ_i, σ_i²), N(0, 1))] (exact 1-D TV per replicate) stays under the bound U_i; R = 2000 makes
+    5·SE/U_i ≤ 3 % (at R = 1500 it was 2.8–3.1 %)."""
+    R = 2000
     ds = lab.simulate(lab.Gaussian([0.0], [[1.0]]), lab.GaussianFit(ddof=ddof, sampling_bias=lam),
                       lab.Fresh(real=n, synthetic=m), n=n, generations=i, replicates=R,
                       key=8000 + 100 * n + m + i, metrics=[lab.metrics.TV()])
     tv = ds["tv"].values[:, i]
     bound = mc.tv_bound(n=n, m=m, i=i, d=1, ddof=ddof, sampling_bias=lam)
-    assert tv.mean() <= bound + Z * tv.std(ddof=1) / np.sqrt(R)
+    assert detectable_relative_error(se_mean(tv), bound) <= TARGET
+    assert tv.mean() <= bound + Z * se_mean(tv)
 
 
 def test_full_bound_holds_in_two_dimensions():
@@ -89,7 +139,9 @@ def test_full_bound_holds_in_two_dimensions():
     ds = lab.simulate(lab.Gaussian([0.0, 0.0], np.eye(2)), lab.GaussianFit(ddof=1), lab.Fresh(real=n, synthetic=m),
                       n=n, generations=i, replicates=R, key=8100, metrics=[lab.metrics.TV(samples=256)])
     tv = ds["tv"].values[:, i]
-    assert tv.mean() <= mc.tv_bound(n=n, m=m, i=i, d=2, ddof=1) + Z * tv.std(ddof=1) / np.sqrt(R)
+    bound = mc.tv_bound(n=n, m=m, i=i, d=2, ddof=1)
+    assert detectable_relative_error(se_mean(tv), bound) <= TARGET
+    assert tv.mean() <= bound + Z * se_mean(tv)
 
 
 def test_covariance_lemma_per_realisation():
