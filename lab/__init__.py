@@ -34,7 +34,8 @@ _EXPORTS = {
     "simulate": "lab.loop",
     "analysis": "lab.analysis", "metrics": "lab.metrics", "theory": "lab.theory", "diffusion": "lab.diffusion", "sims": "lab.sims",
     # Remedies (issue 5): transforms on synthetic samples and the weighted real-data regime.
-    "Curate": "lab.transforms", "NegDistance": "lab.transforms", "TableReward": "lab.transforms",
+    "Curate": "lab.transforms", "NegDistance": "lab.transforms", "Plateau": "lab.transforms",
+    "TableReward": "lab.transforms",
     "Correct": "lab.transforms", "Ideal": "lab.transforms", "Langevin": "lab.transforms", "Project": "lab.transforms",
     "Verify": "lab.transforms", "Near": "lab.transforms", "DensityAbove": "lab.transforms",
 }
@@ -45,7 +46,7 @@ __all__ = [
     "Replace", "Accumulate", "AccumulateSubsample", "Augment", "Fresh",
     "simulate", "analysis", "metrics", "theory", "__version__",
     "ScoreNetDiffusion", "diffusion", "Diffusion", "SIMS",
-    "Weighted", "Curate", "NegDistance", "TableReward", "Correct", "Ideal", "Langevin", "Project",
+    "Weighted", "Curate", "NegDistance", "Plateau", "TableReward", "Correct", "Ideal", "Langevin", "Project",
     "Verify", "Near", "DensityAbove",
     "sims", "RecencyAccumulate", "HistogramCorrect", "MakeMoons",
 ]
