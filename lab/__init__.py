@@ -32,9 +32,10 @@ _EXPORTS = {
     "Replace": "lab.regimes", "Accumulate": "lab.regimes", "AccumulateSubsample": "lab.regimes",
     "Augment": "lab.regimes", "Fresh": "lab.regimes", "Weighted": "lab.regimes.weighted",
     "simulate": "lab.loop",
-    "metrics": "lab.metrics", "theory": "lab.theory", "diffusion": "lab.diffusion", "sims": "lab.sims",
+    "analysis": "lab.analysis", "metrics": "lab.metrics", "theory": "lab.theory", "diffusion": "lab.diffusion", "sims": "lab.sims",
     # Remedies (issue 5): transforms on synthetic samples and the weighted real-data regime.
-    "Curate": "lab.transforms", "NegDistance": "lab.transforms", "TableReward": "lab.transforms",
+    "Curate": "lab.transforms", "NegDistance": "lab.transforms", "Plateau": "lab.transforms",
+    "TableReward": "lab.transforms",
     "Correct": "lab.transforms", "Ideal": "lab.transforms", "Langevin": "lab.transforms", "Project": "lab.transforms",
     "Verify": "lab.transforms", "Near": "lab.transforms", "DensityAbove": "lab.transforms",
 }
@@ -43,9 +44,9 @@ __all__ = [
     "Gaussian", "GaussianMixture", "Categorical", "zipf", "LinearModel", "Dataset", "two_moons",
     "GaussianFit", "GaussianParams", "MixtureFit", "KDE", "CategoricalFit", "LinearRegressionFit",
     "Replace", "Accumulate", "AccumulateSubsample", "Augment", "Fresh",
-    "simulate", "metrics", "theory", "__version__",
+    "simulate", "analysis", "metrics", "theory", "__version__",
     "ScoreNetDiffusion", "diffusion", "Diffusion", "SIMS",
-    "Weighted", "Curate", "NegDistance", "TableReward", "Correct", "Ideal", "Langevin", "Project",
+    "Weighted", "Curate", "NegDistance", "Plateau", "TableReward", "Correct", "Ideal", "Langevin", "Project",
     "Verify", "Near", "DensityAbove",
     "sims", "RecencyAccumulate", "HistogramCorrect", "MakeMoons",
 ]

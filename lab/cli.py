@@ -92,27 +92,25 @@ def _warn_gpu_preset(preset: str) -> None:
 
 
 def _cmd_studies(args):
-    import studies
+    from lab import registry
 
-    for name in studies.names():
-        print(f"{name:20s} {studies.load(name).CLAIM}")
+    for name in registry.names():
+        print(f"{name:20s} {registry.load(name).CLAIM}")
 
 
 def _cmd_run(args):
-    import studies
-    from lab import study
+    from lab import registry, study
 
-    mod = studies.load(args.name)
+    mod = registry.load(args.name)
     study.preset_config(mod, args.preset)
     _warn_gpu_preset(args.preset)
     print(study.run(mod, args.preset, jobs=_jobs(args.jobs)))
 
 
 def _cmd_reproduce(args):
-    import studies
-    from lab import study
+    from lab import registry, study
 
-    mods = [studies.load(n) for n in studies.names()]
+    mods = [registry.load(n) for n in registry.names()]
     for mod in mods:
         study.preset_config(mod, args.preset)
     for mod in mods:
@@ -128,22 +126,22 @@ def _cmd_readme(args):
 def _cmd_sims(args):
     import jax
 
-    import studies
-    from lab import study
+    from lab import registry, study
+    from lab.sims import suite
 
-    if args.preset not in studies.SIMS_PRESETS:
-        raise ValueError(f"preset must be one of {list(studies.SIMS_PRESETS)}, got {args.preset!r}")
-    names = args.only if args.only is not None else list(studies.SIMS)
+    if args.preset not in suite.PRESETS:
+        raise ValueError(f"preset must be one of {list(suite.PRESETS)}, got {args.preset!r}")
+    names = args.only if args.only is not None else list(suite.STUDIES)
     for name in names:
-        if name not in studies.SIMS:
-            raise ValueError(f"only must name sims studies {list(studies.SIMS)}, got {name!r}")
+        if name not in suite.STUDIES:
+            raise ValueError(f"only must name sims studies {list(suite.STUDIES)}, got {name!r}")
     backend = jax.default_backend()
     print(f"SIMS suite, preset {args.preset}, JAX backend {backend} ({len(jax.devices())} device(s): "
           f"{jax.devices()[0].device_kind})")
     if args.preset.startswith("gpu") and backend == "cpu":
         print(f"warning: preset {args.preset} is sized for an accelerator (one H100) and this JAX backend is the CPU: "
               "it will be very slow; see README for the CUDA install", file=sys.stderr)
-    mods = [studies.load(n) for n in names]
+    mods = [registry.load(n) for n in names]
     for mod in mods:
         study.preset_config(mod, args.preset)
     total = 0.0
@@ -154,7 +152,7 @@ def _cmd_sims(args):
             print(f"  {mod.NAME:16s} estimated {est / 60:6.1f} min on {backend} (cached cells are skipped)")
         else:
             print(f"  {mod.NAME:16s} no run-time estimate")
-    print(f"  {'total':16s} estimated {total / 60:6.1f} min (±2×; method in studies/_sims_common.py)", flush=True)
+    print(f"  {'total':16s} estimated {total / 60:6.1f} min (±2×; method in lab/sims/estimate.py)", flush=True)
     for mod in mods:
         print(study.run(mod, args.preset, jobs=_jobs(args.jobs)))
 

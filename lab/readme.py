@@ -23,20 +23,21 @@ GPU_DEVICE_FILE = ROOT / "figures" / "gpu" / "DEVICE"  # one line: the accelerat
 
 def gpu_verdicts() -> str:
     """Markdown table: study, verdict word, the rule's text (from ``figures/gpu/<name>.json``)."""
-    import studies
-    from lab import study
+    from lab import registry, study
+    from lab.analysis import verdict_word
+    from lab.sims import suite
 
     device = GPU_DEVICE_FILE.read_text().strip() if GPU_DEVICE_FILE.exists() else "an accelerator"
     rows = [f"Run on {device} with `python -m lab sims --preset gpu`; recomputed from `figures/gpu/<name>.json`.", "",
             "| study | gpu verdict | the rule's numbers |", "|---|---|---|"]
-    for name in studies.SIMS:
+    for name in suite.STUDIES:
         path = ROOT / "figures" / "gpu" / f"{name}.json"
         if not path.exists():
             rows.append(f"| {name} | not run | — |")
             continue
-        mod = studies.load(name)
+        mod = registry.load(name)
         ok, text = mod.verdict(study.load_results(path), mod.PRESETS["gpu"])
-        word = "SUPPORTED" if ok else ("INCONCLUSIVE" if ok is None else "NOT SUPPORTED")
+        word = verdict_word(ok)
         text = " ".join(text.split()).replace("|", "/")
         rows.append(f"| {name} | {word} | {text} |")
     return "\n".join(rows)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from lab import cache
+from lab.registry import load, names  # noqa: F401  (the studies, found by their folder: lab.registry)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ Truth: four isotropic Gaussian modes (sd 0.5) with weights p₀ = (0.35, 0.15, 0
 Rewards (r* = 0 for both):
 - distance: r(x) = −‖x − c‖ (``lab.NegDistance``): argmax r = {c}, a single point, so the limit is δ_c and
   "in proportion to p₀" cannot be seen;
-- plateau: r(x) = −max(‖x − c‖ − ρ, 0) (``Plateau``): argmax r = the ball B(c, ρ); ρ = 1.8 is the distance to mode 1,
+- plateau: r(x) = −max(‖x − c‖ − ρ, 0) (``lab.Plateau``): argmax r = the ball B(c, ρ); ρ = 1.8 is the distance to mode 1,
   so the ball holds all of mode 0 and about half of mode 1, and the limit p₀|_B has truth-posterior mass per mode
       m_j = π_j P_j(B) / Σ_l π_l P_l(B),   P_j(B) = Pr(‖X − c‖ ≤ ρ), X ~ N(μ_j, s² I),
   P_j(B) = the CDF at ρ²/s² of a non-central χ² with 2 degrees of freedom and non-centrality ‖μ_j − c‖²/s² (exact).
@@ -23,7 +23,8 @@ generation, E[r], E[e^r], E[e^{2r}], the entropy −E log p_θ and the mass per 
 Carlo averages over ``stat_samples`` draws of the fitted mixture (keys folded from ``seed``); the generalized variance
 det Cov_θ is exact from the fitted parameters.
 
-Exact update (the fully expressive, infinite-sample loop that C1 describes), the lab's derivation. For a radial reward
+Exact update (the fully expressive, infinite-sample loop that C1 describes; ``lab.theory.curation_grid``), the lab's
+derivation. For a radial reward
 r(x) = g(‖x − c‖), the finite-K curated law is C_K(p)(x) = K p(x) a(x) ∫₀^∞ e^{−s a(x)} φ(s)^{K−1} ds with
 a = e^{r − r*} and φ(s) = E_p[e^{−s a}] (``lab.theory.curation``): the factor multiplying p(x) depends on x only
 through ‖x − c‖. On a polar grid around c (rings × angles), the update is therefore C_K applied to the law of the ring
@@ -31,7 +32,7 @@ index (a categorical, ``lab.theory.curation.curated``), each ring's angular prof
 p₀(x)·h_t(‖x − c‖) — within every ring the modes keep p₀'s proportions, which is why the limit is p₀|_B. Quadrature
 error < 1e-10; grid error: rings are refined near c (edges R·u², u uniform), enough to resolve the distance reward's
 concentration (scale ≈ 1/t) over the run; on the ball's edge the midpoint rule leaves ≈ 7e-4 on the limit's mass per
-mode (400 rings; ``limit_shares`` is exact).
+mode (400 rings; ``lab.theory.curation_grid.limit_shares`` is exact).
 
 What the quick run measured (48 replicates, K = 4, 20 generations). Distance reward: E[e^r] 0.243 → 0.845 (exact
 update 0.878), E[r] −2.17 → −0.17, det Cov 6.0 → 3.7e-4 (exact 1.7e-4), entropy 2.75 → −1.18 nats (exact −1.55): the EM
@@ -77,39 +78,10 @@ PRESETS = {"quick": Config(), "full": Config(generations=40, replicates=400, em_
 REWARDS = ("distance", "plateau")
 
 
-@dataclass(frozen=True, eq=False)
-class Plateau:
-    """Reward r(x) = −max(‖x − centre‖ − radius, 0): 0 on the ball B(centre, radius), minus the distance to it outside.
-
-    Args:
-      centre: (d,) the ball's centre.
-      radius: ρ ≥ 0 (ρ = 0 is ``lab.NegDistance``).
-    """
-
-    centre: tuple
-    radius: float
-
-    def __post_init__(self):
-        from lab import _checks
-
-        object.__setattr__(self, "centre", tuple(np.atleast_1d(_checks.finite_array("centre", self.centre)).tolist()))
-        _checks.real_in("radius", self.radius, 0.0, np.inf, hi_open=True)
-
-    def __call__(self, x):
-        """(N,) rewards of rows x: (N, d)."""
-        import jax.numpy as jnp
-
-        d = jnp.sqrt(jnp.sum((x - jnp.asarray(self.centre)) ** 2, axis=-1))
-        return -jnp.maximum(d - self.radius, 0.0)
-
-    def describe(self) -> dict:
-        return {"kind": "Plateau", "centre": list(self.centre), "radius": self.radius}
-
-
 def _truth(weights, means, sd):
-    import lab
+    from lab.theory.curation_grid import isotropic_mixture
 
-    return lab.GaussianMixture(np.array(weights), np.array(means), np.stack([np.eye(2) * sd**2] * len(weights)))
+    return isotropic_mixture(weights, means, sd)
 
 
 def _reward(kind: str, centre, radius: float):
@@ -118,7 +90,7 @@ def _reward(kind: str, centre, radius: float):
     if kind == "distance":
         return lab.NegDistance(np.array(centre))
     if kind == "plateau":
-        return Plateau(tuple(centre), radius)
+        return lab.Plateau(tuple(centre), radius)
     raise ValueError(f"reward must be one of {REWARDS}, got {kind!r}")
 
 
@@ -169,83 +141,13 @@ def simulate_curated(reward: str, weights: list, means: list, sd: float, radius:
     return out
 
 
-def polar_grid(centre, R: float, rings: int, angles: int):
-    """Cells of a polar grid around ``centre``: midpoints (rings·angles, 2), areas (rings·angles,), ring index, radii.
-    Ring edges R·u² (u uniform) refine the grid near the centre."""
-    edges = R * np.linspace(0.0, 1.0, rings + 1) ** 2
-    rm = 0.5 * (edges[1:] + edges[:-1])
-    th = (np.arange(angles) + 0.5) * 2 * np.pi / angles
-    pts = np.stack([rm[:, None] * np.cos(th)[None], rm[:, None] * np.sin(th)[None]], -1).reshape(-1, 2)
-    area = np.repeat(0.5 * (edges[1:] ** 2 - edges[:-1] ** 2) * 2 * np.pi / angles, angles)
-    ring = np.repeat(np.arange(rings), angles)
-    return pts + np.asarray(centre, float), area, ring, rm
-
-
-def _grid_stats(p, pts, area, r, post):
-    """E[r], E[e^r], Var[e^r], mass per truth mode, det Cov and differential entropy of a grid law p (cells)."""
-    mean = p @ pts
-    d = pts - mean
-    cov = (p[:, None] * d).T @ d
-    pos = p > 0
-    e = np.exp(r)
-    return {"reward": float(p @ r), "exp_reward": float(p @ e), "var_exp_reward": float(p @ e**2 - (p @ e) ** 2),
-            "shares": p @ post, "gen_var": float(np.linalg.det(cov)),
-            "entropy": float(-np.sum(p[pos] * np.log(p[pos] / area[pos])))}
-
-
-def exact_update(reward: str, weights: list, means: list, sd: float, radius: float, K: float, generations: int,
-                 rings: int, angles: int, grid_radius: float) -> dict:
-    """The exact curated loop p_{t+1} = C_K(p_t) on the polar grid (ring reduction, see the module docstring), its
-    statistics per generation, C1's one-step lower bound, and the limit law p₀|_{argmax r}'s statistics."""
-    import jax.numpy as jnp
-
-    from lab.theory import curation as C
-
-    truth = _truth(weights, means, sd)
-    pts, area, ring, rm = polar_grid(means[0], grid_radius, rings, angles)
-    lp = np.asarray(truth.component_log_probs(jnp.asarray(pts)), np.float64)
-    dens = np.exp(lp).sum(1)
-    post = np.exp(lp) / dens[:, None]
-    p = dens * area
-    p = p / p.sum()
-    g = -rm if reward == "distance" else -np.maximum(rm - radius, 0.0)  # reward per ring
-    r = g[ring]
-    traj, bound, err = [], [], 0.0
-    for _ in range(generations + 1):
-        traj.append(_grid_stats(p, pts, area, r, post))
-        bound.append(float(C.reward_gain_bound(p, r, K)))
-        P = np.bincount(ring, p, minlength=rings)
-        Q, e = C.curated(P, g, K, with_error=True)
-        err = max(err, e)
-        factor = np.divide(Q, P, out=np.zeros_like(Q), where=P > 0)
-        p = p * factor[ring]
-        p = p / p.sum()
-    out = {k: np.array([s[k] for s in traj]) for k in traj[0]}
-    out["bound"] = np.array(bound[:-1])  # bound on E_{t+1}[e^r] − E_t[e^r], t = 0..T−1
-    out["quad_error"] = err
-    top = np.isclose(r, 0.0) if reward == "plateau" else (ring == 0)
-    lim = np.where(top, dens * area, 0.0)
-    out["limit"] = _grid_stats(lim / lim.sum(), pts, area, r, post)
-    return out
-
-
-def limit_shares(weights, means, sd, radius) -> np.ndarray:
-    """(k,) truth-posterior mass per mode of p₀|_{B(c, ρ)}: π_j P_j(B)/Σ_l π_l P_l(B), P_j(B) a non-central χ²₂ CDF."""
-    from scipy.stats import ncx2
-
-    mu = np.asarray(means, float)
-    nc = np.sum((mu - mu[0]) ** 2, axis=1) / sd**2
-    PB = ncx2.cdf(radius**2 / sd**2, 2, nc)
-    q = np.asarray(weights) * PB
-    return q / q.sum()
-
-
 def _common(cfg: Config) -> dict:
     return dict(weights=list(cfg.weights), means=[list(m) for m in cfg.means], sd=cfg.sd, radius=cfg.radius)
 
 
 def cells(cfg: Config):
     from lab.study import Cell
+    from lab.theory.curation_grid import exact_update
 
     out = []
     for i, rw in enumerate(REWARDS):
@@ -266,6 +168,8 @@ def _se(a):
 
 def checks(results: dict, cfg: Config) -> dict:
     """The verdict's numbers and pass/fail flags (each flag a claim the run could contradict)."""
+    from lab.theory.curation_grid import limit_shares
+
     T = cfg.generations
     out = {}
     for rw in REWARDS:

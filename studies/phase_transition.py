@@ -78,27 +78,6 @@ PRESETS = {"quick": Config(),
                           net_ms=(0, 5, 10, 20, 40, 80, 160, 320, 640), net_replicates=32)}
 
 
-@dataclass(frozen=True)
-class GridTV:
-    """TV(truth, model) = 1 − ∫ min(p*, p) in 1-D, the integral by the trapezoid rule on ``nodes`` points of
-    [−half_width, half_width]. Outside, min(p*, p) ≤ p*, so the error is at most the truth's mass outside plus the
-    trapezoid error (O(Δx²) at the kinks of min; Δx = 0.055 against KDE bandwidths ≥ 0.27 in the quick preset)."""
-
-    nodes: int = 256
-    half_width: float = 7.0
-    name = "tv_grid"
-
-    def __call__(self, truth, model, params, key):
-        import jax.numpy as jnp
-
-        x = jnp.linspace(-self.half_width, self.half_width, self.nodes)[:, None]
-        lo = jnp.exp(jnp.minimum(truth.log_prob(x), model.log_prob(params, x)))
-        return jnp.clip(1.0 - jnp.trapezoid(lo, x[:, 0]), 0.0, 1.0)
-
-    def describe(self) -> dict:
-        return {"name": self.name, "nodes": self.nodes, "half_width": self.half_width}
-
-
 def _regime(setting: str, n: int, m: int):
     """The training-set rule of a setting; None for the fixed real set with m = 0 (the real-only fit, generation 0)."""
     import lab
@@ -133,14 +112,17 @@ def gaussian_run(n: int, m: int, generations: int, replicates: int, ddof: int, s
 def kde_run(n: int, m: int, generations: int, replicates: int, bandwidth, nodes: int, half_width: float, seed: int,
             scale: float | None = None, setting: str = "fresh") -> dict:
     """KDE refit in ``setting`` (``lab.KDE(bandwidth, scale=scale)``; scale = σ makes the rule an oracle): TV to
-    N(0, 1) by quadrature (GridTV), summarised, with the values for paired differences across m."""
+    N(0, 1) by quadrature (``lab.metrics.GridTV``, trapezoid rule), summarised, with the values for paired differences
+    across m."""
     import lab
+    from lab.metrics.grid import GridTV
     from lab.plotting import summarize
 
     reg = _regime(setting, n, m)
+    metric = GridTV(-half_width, half_width, points=nodes, rule="trapezoid")
     ds = lab.simulate(lab.Gaussian([0.0], [[1.0]]), lab.KDE(bandwidth, scale=scale),
                       reg or lab.Fresh(real=n, synthetic=0), n=n, generations=generations if reg else 0,
-                      replicates=replicates, key=seed, batch_size=50, metrics=[GridTV(nodes=nodes, half_width=half_width)])
+                      replicates=replicates, key=seed, batch_size=50, metrics=[metric])
     tv = ds["tv_grid"].values if reg else _tile0(ds["tv_grid"].values, generations)
     return {"tv": summarize(tv), "tv_values": tv.astype(np.float32)}  # values: paired differences across m
 

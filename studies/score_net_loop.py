@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lab.metrics.base import Metric
+from lab.metrics.grid import GridTV
 
 NAME = "score_net_loop"
 CLAIM = "Score-network diffusion in the loop: Replace drifts from the truth, Augment and Fresh stay near generation 0"
@@ -81,32 +81,6 @@ PRESETS = {"quick": Config(),
                           m_replicates=16, synth_ns=(20, 40, 80, 160, 320, 640))}
 
 
-@dataclass(frozen=True)
-class GridTV(Metric):
-    """TV(truth, model) = ½ ∫ |p* − q| for 1-D laws, by the midpoint rule on ``points`` cells of [lo, hi], both
-    densities exact (``truth.log_prob``, ``model.log_prob``). Mass outside the interval: the truth's is ignored (below
-    1e-9 for the truths here) and the model's, 1 − ∫_{lo}^{hi} q, is added as ½·max(0, ·) (there p* ≈ 0, so
-    |p* − q| = q). Deterministic (no Monte Carlo); quadrature error of order h² for smooth densities."""
-
-    lo: float = LO
-    hi: float = HI
-    points: int = 241
-    name = "tv_grid"
-
-    def nodes(self):
-        import jax.numpy as jnp
-
-        h = (self.hi - self.lo) / self.points
-        return self.lo + h * (jnp.arange(self.points) + 0.5), h
-
-    def __call__(self, truth, model, params, key):
-        import jax.numpy as jnp
-
-        x, h = self.nodes()
-        p, q = jnp.exp(truth.log_prob(x[:, None])), jnp.exp(model.log_prob(params, x[:, None]))
-        return 0.5 * h * jnp.sum(jnp.abs(p - q)) + 0.5 * jnp.clip(1.0 - h * jnp.sum(q), 0.0, None)
-
-
 def _model(width, steps, batch, lr):
     import lab
 
@@ -140,7 +114,7 @@ def loop_run(dim: int, regime: str, n: int, generations: int, replicates: int, w
 
     truth = lab.GaussianMixture(**(MIX1 if dim == 1 else MIX2))
     model = _model(width, steps, batch, lr)
-    metric = GridTV(points=grid) if dim == 1 else TVMonteCarlo(samples=tv_samples)
+    metric = GridTV(LO, HI, points=grid) if dim == 1 else TVMonteCarlo(samples=tv_samples)
     ds = lab.simulate(truth, model, _regime(regime, n), n=n, generations=generations, replicates=replicates, key=seed,
                       metrics=[metric])
     shown = sorted({0, generations // 2, generations})
@@ -162,7 +136,7 @@ def _n01_run(regime, n: int, generations: int, replicates: int, seed: int, width
     from lab.plotting import summarize
 
     ds = lab.simulate(lab.Gaussian([0.0], [[1.0]]), _model(width, steps, batch, lr), regime, n=n,
-                      generations=generations, replicates=replicates, key=seed, metrics=[GridTV(points=grid)])
+                      generations=generations, replicates=replicates, key=seed, metrics=[GridTV(LO, HI, points=grid)])
     return {"tv": summarize(ds["tv_grid"].values)}
 
 

@@ -22,7 +22,7 @@ average ~15, batch 128, jax 0.10): ``MLPSpec(64, 256, 3)`` trained 2000 steps an
 finished 400 steps after 4 min of CPU time (12.7 min wall). Per image and step the MLP costs ~0.4 M multiply-adds
 against ~3 M for the CNN's five 3×3 convolutions at 8×8×32, and XLA's CPU convolutions are slower per flop still.
 
-Verdict rule (the SIMS studies' shared rule, ``studies._sims_common``): ω* = argmin over ω > 0 of the seed-mean FD.
+Verdict rule (the SIMS studies' shared rule, ``lab.analysis``): ω* = argmin over ω > 0 of the seed-mean FD.
 SUPPORTED when the seed-paired gain FD(0) − FD(ω*) (common noises make the pair comparable) is significantly > 0: a
 one-sided Student t over seeds at α = 0.05, Bonferroni-corrected over the ω > 0 searched (ω* is picked on the same
 runs it is judged on). With one seed there is no error estimate and nothing is supported. ``Config`` checks that
@@ -63,7 +63,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studies import _sims_common as common
+from lab import analysis
+from lab.sims import estimate, suite
 
 NAME = "sims_digits"
 CLAIM = "SIMS on 8×8 digits: guidance away from a model fine-tuned on the base's own samples lowers the FD to held-out digits"
@@ -135,7 +136,7 @@ def family(k: dict):
     """The ``lab.SIMS`` family of a cell's JSON kwargs (width, depth, base_steps, …)."""
     import lab
 
-    base = common.diffusion(k["width"], k["depth"], k["base_steps"], k["batch"], k["lr"], ema_decay=k["ema_decay"],
+    base = suite.diffusion(k["width"], k["depth"], k["base_steps"], k["batch"], k["lr"], ema_decay=k["ema_decay"],
                             sampler_steps=k["sampler_steps"])
     return lab.SIMS(base, budget=k["aux_steps"], synthetic=k["n_synthetic"], aux_lr=k["aux_lr"])
 
@@ -183,7 +184,7 @@ def run_seeds(seeds: list, width: int, depth: int, base_steps: int, batch: int, 
     if n_samples > train.size:
         raise ValueError(f"n_samples must be at most the {train.size} training digits (the FD floor uses them)")
     clf = evaluate.digits_classifier(key=CLASSIFIER_KEY)
-    res = run_sims_seeds(d.x[train], sims_config(kw), keys=common.seed_keys(seeds))
+    res = run_sims_seeds(d.x[train], sims_config(kw), keys=suite.seed_keys(seeds))
     reference = d.x[held]
     out = {}
     for i, seed in enumerate(seeds):
@@ -227,7 +228,7 @@ def cells(cfg: Config):
     from lab.study import Cell
 
     return [Cell("seeds_" + "-".join(map(str, g)), run_seeds, dict(_kwargs(cfg), seeds=g))
-            for g in common.chunks(cfg.seeds, cfg.seeds_per_cell)]
+            for g in suite.chunks(cfg.seeds, cfg.seeds_per_cell)]
 
 
 def gpu_check_configs(cfg: Config) -> list:
@@ -236,43 +237,43 @@ def gpu_check_configs(cfg: Config) -> list:
 
     m = family(_kwargs(cfg))
     n_train = 1437  # training split of the 1,797 digits at held_out = 0.2
-    return common.gpu_check(m.base, (n_train, 64)) + common.gpu_check(replace(m.base, train=m.aux_train),
+    return suite.gpu_check(m.base, (n_train, 64)) + suite.gpu_check(replace(m.base, train=m.aux_train),
                                                                      (cfg.n_synthetic, 64))
 
 
 def estimate_seconds(cfg: Config, backend: str) -> float:
-    """Run-time estimate (method: ``studies._sims_common``): per cell, training (base + B) and sampling (n_s rows,
+    """Run-time estimate (method: ``lab.sims.estimate``): per cell, training (base + B) and sampling (n_s rows,
     then n_samples rows per ω with two networks) for its vmapped seeds, one compile; metrics ≈ 0.2 s per seed and
     ω (classifier features, FD, k-NN on the CPU)."""
-    p = common.mlp_params(64, cfg.width, cfg.depth)
+    p = estimate.mlp_params(64, cfg.width, cfg.depth)
     total = 0.0
-    for g in common.chunks(cfg.seeds, cfg.seeds_per_cell):
+    for g in suite.chunks(cfg.seeds, cfg.seeds_per_cell):
         s = len(g)
-        total += common.train_seconds(p, cfg.batch, cfg.base_steps + cfg.aux_steps, s, backend)
-        total += common.sample_seconds(p, cfg.n_synthetic, cfg.sampler_steps, s, backend)
-        total += common.sample_seconds(p, cfg.n_samples, cfg.sampler_steps, s, backend, nets=2) * len(cfg.omegas)
-        total += common.COMPILE[common.kind(backend)] + 0.2 * s * (len(cfg.omegas) + 1)
+        total += estimate.train_seconds(p, cfg.batch, cfg.base_steps + cfg.aux_steps, s, backend)
+        total += estimate.sample_seconds(p, cfg.n_synthetic, cfg.sampler_steps, s, backend)
+        total += estimate.sample_seconds(p, cfg.n_samples, cfg.sampler_steps, s, backend, nets=2) * len(cfg.omegas)
+        total += estimate.COMPILE[estimate.kind(backend)] + 0.2 * s * (len(cfg.omegas) + 1)
     return total
 
 
 def table(results: dict, cfg: Config, metric: str) -> np.ndarray:
     """(seed, ω) array of one metric."""
-    return common.table(common.per_seed(results), [f"seed_{s}" for s in cfg.seeds], cfg.omegas, metric)
+    return suite.table(suite.per_seed(results), [f"seed_{s}" for s in cfg.seeds], cfg.omegas, metric)
 
 
 def best_omega(results: dict, cfg: Config) -> tuple[int, float]:
     """(index, value) of ω* = argmin over ω > 0 of the seed-mean FD."""
-    i = common.best_index(table(results, cfg, "fd"), cfg.omegas)
+    i = analysis.best_index(table(results, cfg, "fd"), cfg.omegas)
     return i, float(cfg.omegas[i])
 
 
 def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
-    """The shared rule (``studies._sims_common``): SUPPORTED when the paired gain FD(0) − FD(ω*) over seeds is
+    """The shared rule (``lab.analysis``): SUPPORTED when the paired gain FD(0) − FD(ω*) over seeds is
     significantly > 0 (one-sided t, α = 0.05 Bonferroni-corrected over the ω > 0 searched for ω*)."""
     fd = table(results, cfg, "fd")
     i0 = list(cfg.omegas).index(0.0)
     i, w = best_omega(results, cfg)
-    gain = common.paired(fd[:, i0], fd[:, i], comparisons=common.searched(cfg.omegas))
+    gain = analysis.paired(fd[:, i0], fd[:, i], comparisons=analysis.searched(cfg.omegas))
     ok = gain.greater()
     return ok, (f"ω* = {w:g} (picked on the same {len(cfg.seeds)} seeds among {gain.comparisons} ω > 0): FD "
                 f"{fd[:, i0].mean():.2f} → {fd[:, i].mean():.2f}, paired gain {gain.fmt(2)} (per seed "
@@ -311,7 +312,7 @@ def plot(results: dict, cfg: Config):
     om = np.array(cfg.omegas, float)
     i0 = list(cfg.omegas).index(0.0)
     ib, wb = best_omega(results, cfg)
-    results = common.per_seed(results)
+    results = suite.per_seed(results)
     first = results[f"seed_{cfg.seeds[0]}"]
     ok, text = verdict(results, cfg)
     fig = plt.figure(figsize=(17, 8.6))
@@ -358,6 +359,6 @@ def plot(results: dict, cfg: Config):
                  f"training digits; auxiliary fine-tuned on n_s = {cfg.n_synthetic} base samples for B = "
                  f"{cfg.aux_steps} steps; Heun sampler, {cfg.sampler_steps} steps; classifier accuracy "
                  f"{rec['classifier_accuracy']:.3f}", fontsize=11)
-    fig.text(0.5, 0.0, common.verdict_word(ok) + ": " + text, ha="center", va="bottom", fontsize=11,
+    fig.text(0.5, 0.0, analysis.verdict_word(ok) + ": " + text, ha="center", va="bottom", fontsize=11,
              color="darkgreen" if ok else "darkred", weight="bold")
     return fig

@@ -52,7 +52,7 @@ are not comparable with the old ones, only the verdicts are. The NLL is not a di
 E_q log p, so a sampler that piles its mass on the modes' centres scores *below* the truth's entropy; it is drawn as
 a second view.
 
-Verdict (the SIMS studies' shared rule, ``studies._sims_common``; "no MAD" is an equivalence claim and needs evidence
+Verdict (the SIMS studies' shared rule, ``lab.analysis``; "no MAD" is an equivalence claim and needs evidence
 for a small drift, not absence of evidence of a large one): per loop, d = metric_G − metric_0 (sliced W₂ on the 2-D
 world, FD on digits) paired over replicates, one-sided Student t at α = 0.05. A loop *holds* when the upper
 confidence bound d̄ + q·SE lies below δ = a third of Replace's mean drift (Replace must itself go MAD, or there is no
@@ -83,7 +83,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from studies import _sims_common as common
+from lab import analysis
+from lab.sims import estimate, suite
 
 NAME = "sims_loop"
 CLAIM = "Iterated training on SIMS-generated data does not go MAD (Replace degrades, Augment holds)"
@@ -327,8 +328,8 @@ def references(settings: dict) -> dict:
 # ------------------------------------------------------------------------------------------------------------ cell
 
 def settings_of(cfg: Config) -> dict:
-    """The cell settings: every field of the config (``studies._sims_common.settings_of``)."""
-    return common.settings_of(cfg, ())
+    """The cell settings: every field of the config (``studies._sims_suite.settings_of``)."""
+    return suite.settings_of(cfg, ())
 
 
 def run_loop(loop: str, settings: dict) -> dict:
@@ -378,10 +379,10 @@ def curves(results: dict, cfg: Config, loop: str, metric: str, which: str = "emi
 MARGIN_SHARE = 1 / 3  # a loop holds when its drift is shown below this share of Replace's measured drift
 
 
-def drift_test(results: dict, cfg: Config, loop: str, which: str = "emitted") -> common.Paired:
+def drift_test(results: dict, cfg: Config, loop: str, which: str = "emitted") -> analysis.Paired:
     """The paired comparison over seeds of metric_G − metric_0 along ``loop`` (shared rule, one-sided α = 0.05)."""
     c = curves(results, cfg, loop, primary(settings_of(cfg)), which)
-    return common.paired(c[:, -1], c[:, 0])
+    return analysis.paired(c[:, -1], c[:, 0])
 
 
 def drift(results: dict, cfg: Config, loop: str, which: str = "emitted") -> tuple[float, float]:
@@ -399,13 +400,13 @@ def margin(results: dict, cfg: Config) -> float:
 
 
 def status(results: dict, cfg: Config) -> dict:
-    """{loop: "holds" | "MAD" | "inconclusive"} (``studies._sims_common.equivalence`` against ``margin``; Replace,
+    """{loop: "holds" | "MAD" | "inconclusive"} (``studies._sims_analysis.equivalence`` against ``margin``; Replace,
     the reference, is "MAD" or "inconclusive"), plus "SIMS-unguided" for the fully synthetic loop's own models."""
     delta = margin(results, cfg)
     out = {"Replace": "MAD" if drift_test(results, cfg, "Replace").greater() else "inconclusive"}
     for loop in LOOPS[1:]:
-        out[loop] = common.equivalence(drift_test(results, cfg, loop), delta)
-    out["SIMS-unguided"] = common.equivalence(drift_test(results, cfg, "SIMS", "unguided"), delta)
+        out[loop] = analysis.equivalence(drift_test(results, cfg, loop), delta)
+    out["SIMS-unguided"] = analysis.equivalence(drift_test(results, cfg, "SIMS", "unguided"), delta)
     return out
 
 
@@ -524,18 +525,18 @@ def gpu_check_configs(cfg: Config) -> list:
     s = settings_of(cfg)
     d = 2 if cfg.world == "ring" else 64
     sims = family(s, "SIMS")
-    return (common.gpu_check(sims.base, (cfg.n, d)) + common.gpu_check(sims.base, (2 * cfg.n, d))
-            + common.gpu_check(_replace(sims.base, train=sims.aux_train), (cfg.n, d)))
+    return (suite.gpu_check(sims.base, (cfg.n, d)) + suite.gpu_check(sims.base, (2 * cfg.n, d))
+            + suite.gpu_check(_replace(sims.base, train=sims.aux_train), (cfg.n, d)))
 
 
 def estimate_seconds(cfg: Config, backend: str) -> float:
-    """Run-time estimate (method: ``studies._sims_common``): per loop (G + 1) fits of ``steps`` (the SIMS loops also
+    """Run-time estimate (method: ``lab.sims.estimate``): per loop (G + 1) fits of ``steps`` (the SIMS loops also
     B fine-tuning steps and 2 sampling passes), all replicates vmapped; one compile per loop (4 cells)."""
     d = 2 if cfg.world == "ring" else 64
-    p = common.mlp_params(d, cfg.width, cfg.depth) if cfg.net == "mlp" else 40 * cfg.width**2 * cfg.depth
-    k = common.kind(backend)
+    p = estimate.mlp_params(d, cfg.width, cfg.depth) if cfg.net == "mlp" else 40 * cfg.width**2 * cfg.depth
+    k = estimate.kind(backend)
     fits = cfg.generations + 1
-    t = 4 * common.train_seconds(p, cfg.batch, cfg.steps * fits, cfg.replicates, backend)
-    t += 2 * common.train_seconds(p, cfg.batch, cfg.aux_steps * fits, cfg.replicates, backend)
-    t += 6 * fits * common.sample_seconds(p, max(cfg.n, cfg.n_eval), cfg.sampler_steps, cfg.replicates, backend)
-    return t + 4 * common.COMPILE[k]
+    t = 4 * estimate.train_seconds(p, cfg.batch, cfg.steps * fits, cfg.replicates, backend)
+    t += 2 * estimate.train_seconds(p, cfg.batch, cfg.aux_steps * fits, cfg.replicates, backend)
+    t += 6 * fits * estimate.sample_seconds(p, max(cfg.n, cfg.n_eval), cfg.sampler_steps, cfg.replicates, backend)
+    return t + 4 * estimate.COMPILE[k]

@@ -32,7 +32,7 @@ divergence: mass piled on the modes scores below the truth's entropy; but mass s
 raises it sharply), precision/recall (k = 5). Before issue 10 (quick): the blurred polluter smeared mass along the
 ring; the base's NLL climbed steeply with ρ and its precision fell, while W₂ hardly moved (the misplaced mass travels
 a short way). So both metrics are read.
-Verdict (the SIMS studies' shared rule, ``studies._sims_common``): at share ρ, SIMS improves on its base when the
+Verdict (the SIMS studies' shared rule, ``lab.analysis``): at share ρ, SIMS improves on its base when the
 paired gain W₂(base) − W₂(SIMS at ω*_W₂) is significantly > 0, or when the NLL gain at ω*_NLL is significantly > 0
 AND W₂ there is not significantly worse (the NLL is not a divergence, as in ``sims_toy``). Gains: one-sided paired t
 over seeds at α = 0.05, Bonferroni-corrected over (ω > 0 searched) × (2 metrics); the W₂ guard at uncorrected
@@ -57,7 +57,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from studies import _sims_common as common
+from lab import analysis
+from lab.sims import estimate, suite
 from studies import sims_loop as loop_study
 
 NAME = "sims_pollution"
@@ -120,8 +121,8 @@ PRESETS["quick"], PRESETS["full"] = PRESETS["cpu-quick"], PRESETS["cpu-full"]
 
 
 def settings_of(cfg: Config) -> dict:
-    """The cell settings: every field but the shares (``studies._sims_common.settings_of``)."""
-    return common.settings_of(cfg, ("shares",))
+    """The cell settings: every field but the shares (``studies._sims_suite.settings_of``)."""
+    return suite.settings_of(cfg, ("shares",))
 
 
 def _root(settings: dict):
@@ -279,12 +280,12 @@ VERDICT_METRICS = (("w2", "sliced W₂"), ("nll", "NLL"))
 
 def comparisons(cfg: Config) -> int:
     """Bonferroni divisor of the gain tests: (ω > 0 searched for ω*) × (two metrics, either of which may credit)."""
-    return common.searched(cfg.omegas) * len(VERDICT_METRICS)
+    return analysis.searched(cfg.omegas) * len(VERDICT_METRICS)
 
 
 def improvement(results: dict, cfg: Config, metric: str = "w2") -> dict:
     """Per share: base mean, ω*, the paired comparison over seeds of metric(base) − metric(SIMS at ω*) (shared rule,
-    ``studies._sims_common``; Bonferroni over ``comparisons(cfg)``) as "test" and (mean, s.e.) as "gain_best", the
+    ``lab.analysis``; Bonferroni over ``comparisons(cfg)``) as "test" and (mean, s.e.) as "gain_best", the
     same at the fixed ω (uncorrected), and "w2_harm": the paired W₂(SIMS at ω*) − W₂(base) at this metric's ω*
     (uncorrected α: the guard). ω* = the positive ω with the lowest mean of ``metric`` over seeds at that share."""
     v = table(results, cfg, metric)
@@ -294,13 +295,13 @@ def improvement(results: dict, cfg: Config, metric: str = "w2") -> dict:
     m = comparisons(cfg)
     out = {}
     for j, r in enumerate(cfg.shares):
-        best = common.best_index(v[j], cfg.omegas)
-        test = common.paired(v[j, :, i0], v[j, :, best], comparisons=m)
-        fixed = common.paired(v[j, :, i0], v[j, :, i_fix])
+        best = analysis.best_index(v[j], cfg.omegas)
+        test = analysis.paired(v[j, :, i0], v[j, :, best], comparisons=m)
+        fixed = analysis.paired(v[j, :, i0], v[j, :, i_fix])
         out[r] = {"base": float(v[j, :, i0].mean()), "omega_star": float(omegas[best]),
                   "sims_best": float(v[j, :, best].mean()), "sims_fixed": float(v[j, :, i_fix].mean()),
                   "test": test, "gain_best": (test.mean, test.se), "gain_fixed": (fixed.mean, fixed.se),
-                  "w2_harm": common.paired(w2[j, :, best], w2[j, :, i0])}
+                  "w2_harm": analysis.paired(w2[j, :, best], w2[j, :, i0])}
     return out
 
 
@@ -332,9 +333,9 @@ def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
                      + (f"ρ = {max(yes):g}" if yes else "none"))
     ok = bool(below) and all(ok_metric["w2"][r] or ok_metric["nll"][r] for r in below)
     p = next(iter(improvement(results, cfg).values()))["test"]
-    msg = (f"{common.verdict_word(ok)}. Means over {cfg.replicates} seeds; gain = metric(base) − metric(SIMS at ω*) "
+    msg = (f"{analysis.verdict_word(ok)}. Means over {cfg.replicates} seeds; gain = metric(base) − metric(SIMS at ω*) "
            f"± SE, ω* picked on the same seeds; improves = gain − q·SE > 0 ({p.level()}: {p.comparisons} "
-           f"= {common.searched(cfg.omegas)} ω × 2 metrics); an NLL gain counts only with W₂ not significantly worse "
+           f"= {analysis.searched(cfg.omegas)} ω × 2 metrics); an NLL gain counts only with W₂ not significantly worse "
            f"(α = 0.05). " + ". ".join(parts) + ". N1 (CIFAR-10): improves below ρ = 0.6.")
     return ok, msg
 
@@ -347,7 +348,7 @@ def plot(results: dict, cfg: Config):
     s = settings_of(cfg)
     shares = np.asarray(cfg.shares, float)
     imp = improvement(results, cfg)
-    q = common.t_quantile(cfg.replicates, common.ALPHA, comparisons(cfg))
+    q = analysis.t_quantile(cfg.replicates, analysis.ALPHA, comparisons(cfg))
     fig, axes = plt.subplots(1, 4, figsize=(22, 5.6), gridspec_kw=dict(width_ratios=[1, 1, 1, 1.05]))
     for ax, (metric, label) in zip(axes[:2], (("w2", "sliced W₂ to truth draws"),
                                               ("nll", "NLL under the truth (nats; not a divergence)"))):
@@ -385,7 +386,7 @@ def plot(results: dict, cfg: Config):
     ax.text(0.6, ax.get_ylim()[1], " N1: improves below 0.6", fontsize=8, va="top", color="0.4")
     ax.set(xlabel="pollution ρ = |D_p| / |D_r|", ylabel="metric(base) − metric(SIMS at ω*)   (> 0: SIMS better)",
            title=f"(c) SIMS's gain over its base, mean ± {q:.2f} SE over seeds\n(the verdict's bar: one-sided t, α = "
-                 f"{common.ALPHA:g} / {comparisons(cfg)} Bonferroni)")
+                 f"{analysis.ALPHA:g} / {comparisons(cfg)} Bonferroni)")
     ax.legend(fontsize=8, loc="lower left")
     ax = axes[3]
     r_hi = cfg.shares[-1]
@@ -401,7 +402,7 @@ def plot(results: dict, cfg: Config):
     ok, why = verdict(results, cfg)
     fig.suptitle(f"SIMS under pollution (2-D ring, |D_r| = {s['n']} real rows, base {s['steps']} steps, aux "
                  f"B = {s['aux_steps']}). Claim (N1): SIMS still improves on its base below 60 % pollution — "
-                 f"{common.verdict_word(ok)} by the lab's run", fontsize=12)
+                 f"{analysis.verdict_word(ok)} by the lab's run", fontsize=12)
     fig.text(0.5, -0.01, loop_study._wrap(why, 210), ha="center", va="top", fontsize=9)
     fig.tight_layout()
     return fig
@@ -416,18 +417,18 @@ def gpu_check_configs(cfg: Config) -> list:
 
     s = settings_of(cfg)
     sims = sims_family(s)
-    return (common.gpu_check(diffusion(s, cfg.polluter_steps), (cfg.n, 2)) + common.gpu_check(sims.base, (2 * cfg.n, 2))
-            + common.gpu_check(_replace(sims.base, train=sims.aux_train), (cfg.n, 2)))
+    return (suite.gpu_check(diffusion(s, cfg.polluter_steps), (cfg.n, 2)) + suite.gpu_check(sims.base, (2 * cfg.n, 2))
+            + suite.gpu_check(_replace(sims.base, train=sims.aux_train), (cfg.n, 2)))
 
 
 def estimate_seconds(cfg: Config, backend: str) -> float:
-    """Run-time estimate (method: ``studies._sims_common``): per share one base fit and one fine-tuning for all seeds
+    """Run-time estimate (method: ``lab.sims.estimate``): per share one base fit and one fine-tuning for all seeds
     vmapped, ω sampling passes with two networks; the polluter once; one compile per share."""
-    p = common.mlp_params(2, cfg.width, cfg.depth)
-    k = common.kind(backend)
+    p = estimate.mlp_params(2, cfg.width, cfg.depth)
+    k = estimate.kind(backend)
     shares = len(cfg.shares)
-    t = common.train_seconds(p, cfg.batch, cfg.polluter_steps, cfg.replicates, backend)
-    t += shares * common.train_seconds(p, cfg.batch, cfg.steps + cfg.aux_steps, cfg.replicates, backend)
-    t += shares * len(cfg.omegas) * common.sample_seconds(p, cfg.n_eval, cfg.sampler_steps, cfg.replicates, backend,
+    t = estimate.train_seconds(p, cfg.batch, cfg.polluter_steps, cfg.replicates, backend)
+    t += shares * estimate.train_seconds(p, cfg.batch, cfg.steps + cfg.aux_steps, cfg.replicates, backend)
+    t += shares * len(cfg.omegas) * estimate.sample_seconds(p, cfg.n_eval, cfg.sampler_steps, cfg.replicates, backend,
                                                           nets=2)
-    return t + (shares + 1) * common.COMPILE[k]
+    return t + (shares + 1) * estimate.COMPILE[k]

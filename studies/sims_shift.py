@@ -34,7 +34,7 @@ Keys: fold_in(key(seed), i), i = 0 skewed subset, 1 base, 2 pool, 3 selection (`
 and fold_in(·, 1); fold_in(·, 2): the control's rows),
 4 auxiliary (fold_in(·, 1): the control's), 5 guided samples.
 
-Verdict rule (the SIMS studies' shared rule, ``studies._sims_common``): ω* = the ω > 0 of lowest seed-mean TV to the
+Verdict rule (the SIMS studies' shared rule, ``lab.analysis``): ω* = the ω > 0 of lowest seed-mean TV to the
 target. SUPPORTED when, at ω*, the selected auxiliary's TV is significantly below both the base's (ω = 0) and plain
 SIMS's (the control: the claim credits the selection): two one-sided paired t-tests over seeds, α = 0.05 each,
 Bonferroni-corrected over the ω > 0 searched; both must pass. The figure reports the FD at ω* next to the base's.
@@ -76,7 +76,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studies import _sims_common as common
+from lab import analysis
+from lab.sims import estimate, suite
 from studies import sims_digits as base_study
 
 NAME = "sims_shift"
@@ -118,7 +119,7 @@ PRESETS = {
                        omegas=(0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0), n_samples=1400, seeds=(0, 1, 2)),
     # gpu: one H100 (issue 11): the sims_digits network and lr (MLP 1024×4 at lr 5e-4; 2e-3 diverged), 16,000
     # base steps at batch 512, two fine-tunings (selected and control) of B = 2000, pool 20,000; 16 seeds in 2 cells
-    # of 8 vmapped seeds. Estimate (``estimate_seconds``, method in ``studies._sims_common``): 6·P·batch·steps·8 ≈
+    # of 8 vmapped seeds. Estimate (``estimate_seconds``, method in ``lab.sims.estimate``): 6·P·batch·steps·8 ≈
     # 4.2e15 training flops per cell ≈ 105 s at 40 TFLOP/s, + pool and guided sampling (2 arms × 9 ω) + compile +
     # CPU metrics (classifier features, FD, k-NN: ~0.2 s per seed, ω and arm) ≈ 3 min a cell, ≈ 6 min the study.
     "gpu": Config(width=1024, depth=4, base_steps=16_000, batch=512, lr=5e-4, n_pool=20_000, n_synthetic=8000,
@@ -289,7 +290,7 @@ def cells(cfg: Config):
     from lab.study import Cell
 
     return [Cell("seeds_" + "-".join(map(str, g)), run_seeds, dict(_kwargs(cfg), seeds=g))
-            for g in common.chunks(cfg.seeds, cfg.seeds_per_cell)]
+            for g in suite.chunks(cfg.seeds, cfg.seeds_per_cell)]
 
 
 def gpu_check_configs(cfg: Config) -> list:
@@ -297,47 +298,47 @@ def gpu_check_configs(cfg: Config) -> list:
     from dataclasses import replace
 
     m = base_study.family(_kwargs(cfg))
-    return common.gpu_check(m.base, (cfg.n_train, 64)) + common.gpu_check(replace(m.base, train=m.aux_train),
+    return suite.gpu_check(m.base, (cfg.n_train, 64)) + suite.gpu_check(replace(m.base, train=m.aux_train),
                                                                          (cfg.n_synthetic, 64))
 
 
 def estimate_seconds(cfg: Config, backend: str) -> float:
-    """Run-time estimate (method: ``studies._sims_common``): per cell, the base, two fine-tunings, the pool and the
+    """Run-time estimate (method: ``lab.sims.estimate``): per cell, the base, two fine-tunings, the pool and the
     guided samples of both arms for its vmapped seeds, one compile; metrics ≈ 0.2 s per seed, ω and arm (CPU)."""
-    p = common.mlp_params(64, cfg.width, cfg.depth)
+    p = estimate.mlp_params(64, cfg.width, cfg.depth)
     total = 0.0
-    for g in common.chunks(cfg.seeds, cfg.seeds_per_cell):
+    for g in suite.chunks(cfg.seeds, cfg.seeds_per_cell):
         s = len(g)
-        total += common.train_seconds(p, cfg.batch, cfg.base_steps + 2 * cfg.aux_steps, s, backend)
-        total += common.sample_seconds(p, cfg.n_pool, cfg.sampler_steps, s, backend)
-        total += 2 * common.sample_seconds(p, cfg.n_samples, cfg.sampler_steps, s, backend, nets=2) * len(cfg.omegas)
-        total += common.COMPILE[common.kind(backend)] + 0.2 * s * 2 * len(cfg.omegas)
+        total += estimate.train_seconds(p, cfg.batch, cfg.base_steps + 2 * cfg.aux_steps, s, backend)
+        total += estimate.sample_seconds(p, cfg.n_pool, cfg.sampler_steps, s, backend)
+        total += 2 * estimate.sample_seconds(p, cfg.n_samples, cfg.sampler_steps, s, backend, nets=2) * len(cfg.omegas)
+        total += estimate.COMPILE[estimate.kind(backend)] + 0.2 * s * 2 * len(cfg.omegas)
     return total
 
 
 def table(results: dict, cfg: Config, metric: str, part: str = "metrics") -> np.ndarray:
     """(seed, ω) array of one metric of the selected-auxiliary runs (part = "metrics") or the control ("control")."""
-    return common.table(common.per_seed(results), [f"seed_{s}" for s in cfg.seeds], cfg.omegas, metric, part)
+    return suite.table(suite.per_seed(results), [f"seed_{s}" for s in cfg.seeds], cfg.omegas, metric, part)
 
 
 def predicted_tv(results: dict, cfg: Config, omegas) -> np.ndarray:
     """(seed, len(omegas)) TV(w(ω), target) of the idealised weights from each seed's b̂."""
     t = np.full(CLASSES, 1.0 / CLASSES)
-    results = common.per_seed(results)
+    results = suite.per_seed(results)
     return np.array([[0.5 * np.abs(predicted_weights(results[f"seed_{s}"]["pool_hist"], t, w) - t).sum()
                       for w in omegas] for s in cfg.seeds])
 
 
 def tests(results: dict, cfg: Config) -> dict:
     """ω* (index) = argmin over ω > 0 of the seed-mean TV to the target; the paired tests at ω* (shared rule,
-    ``studies._sims_common``; Bonferroni over the ω > 0 searched): vs_base = TV(0) − TV(ω*), vs_control =
+    ``lab.analysis``; Bonferroni over the ω > 0 searched): vs_base = TV(0) − TV(ω*), vs_control =
     TV_plain(ω*) − TV_selected(ω*), both one-sided over seeds."""
     tv, tvc = table(results, cfg, "tv_target"), table(results, cfg, "tv_target", "control")
     i0 = list(cfg.omegas).index(0.0)
-    ib = common.best_index(tv, cfg.omegas)
-    m = common.searched(cfg.omegas)
-    return {"i0": i0, "ib": ib, "vs_base": common.paired(tv[:, i0], tv[:, ib], comparisons=m),
-            "vs_control": common.paired(tvc[:, ib], tv[:, ib], comparisons=m)}
+    ib = analysis.best_index(tv, cfg.omegas)
+    m = analysis.searched(cfg.omegas)
+    return {"i0": i0, "ib": ib, "vs_base": analysis.paired(tv[:, i0], tv[:, ib], comparisons=m),
+            "vs_control": analysis.paired(tvc[:, ib], tv[:, ib], comparisons=m)}
 
 
 def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
@@ -366,7 +367,7 @@ def plot(results: dict, cfg: Config):
     om = np.array(cfg.omegas, float)
     t = np.full(CLASSES, 1.0 / CLASSES)
     ok, text = verdict(results, cfg)
-    results = common.per_seed(results)
+    results = suite.per_seed(results)
     first = results[f"seed_{cfg.seeds[0]}"]
     fig = plt.figure(figsize=(17, 9.5))
     gs = fig.add_gridspec(2, 3, height_ratios=[1, 1], hspace=0.38, wspace=0.25, bottom=0.14)
@@ -428,6 +429,6 @@ def plot(results: dict, cfg: Config):
                  f"auxiliary: fine-tuned B = {cfg.aux_steps} steps on ≤ {cfg.n_synthetic} of {cfg.n_pool} base samples "
                  f"selected with class proportions q ∝ b̂²/t (lab's rule: ω = 1 reaches t in the idealised limit)",
                  fontsize=11)
-    fig.text(0.5, 0.0, common.verdict_word(ok) + ": " + text, ha="center", va="bottom", fontsize=11,
+    fig.text(0.5, 0.0, analysis.verdict_word(ok) + ": " + text, ha="center", va="bottom", fontsize=11,
              color="darkgreen" if ok else "darkred", weight="bold")
     return fig

@@ -13,7 +13,7 @@ the truth's own entropy, is drawn dashed), exact W₂ (POT's network simplex) be
 sample of the same size (floor: W₂ between two truth samples), and k-NN precision/recall (k = 5) against that truth
 sample. Bands are the 10–90 % range over seeds, the line the mean.
 
-Verdict rule (the SIMS studies' shared rule, ``studies._sims_common``): ω* = the ω > 0 of lowest mean NLL. SUPPORTED
+Verdict rule (the SIMS studies' shared rule, ``lab.analysis``): ω* = the ω > 0 of lowest mean NLL. SUPPORTED
 when the seed-paired gain NLL(0) − NLL(ω*) is significantly > 0 — one-sided Student t over seeds, α = 0.05
 Bonferroni-corrected over the 7 ω > 0 searched, since ω* is picked on the same seeds — AND the paired rise
 W₂(ω*) − W₂(0) is not significantly > 0 (one-sided t, uncorrected α = 0.05: the stricter guard; an NLL gain bought
@@ -45,7 +45,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studies import _sims_common as common
+from lab import analysis
+from lab.sims import estimate, suite
 
 NAME = "sims_toy"
 CLAIM = "SIMS on a 2-D ring of 8 sharp modes: negative guidance away from the model's own samples improves on the base"
@@ -112,7 +113,7 @@ def family(width: int, depth: int, base_steps: int, budget: int, batch: int, lr:
     """The study's ``lab.SIMS`` family (auxiliary fine-tuned with the base's learning rate)."""
     import lab
 
-    base = common.diffusion(width, depth, base_steps, batch, lr, sampler_steps=sampler_steps, sigma_data=sigma_data)
+    base = suite.diffusion(width, depth, base_steps, batch, lr, sampler_steps=sampler_steps, sigma_data=sigma_data)
     return lab.SIMS(base, budget=budget, synthetic=n)
 
 
@@ -166,7 +167,7 @@ def sweep(n: int, modes: int, radius: float, mode_std: float, width: int, depth:
         for m, v in _metrics(gm, t_truth, ref, ot_samples).items():
             floor[m][i] = v
         if i == 0:
-            aux = common.tree_index(res.params.aux, 0)
+            aux = suite.tree_index(res.params.aux, 0)
             panels["truth"] = _hist(t_truth, lim)
             panels["aux"] = _hist(np.asarray(model.base.sample(aux, jax.random.fold_in(k, 3), samples)), lim)
     return {"metrics": {m: v.tolist() for m, v in out.items()}, "floor": {m: v.tolist() for m, v in floor.items()},
@@ -181,21 +182,21 @@ def gpu_check_configs(cfg: Config) -> list:
                sigma_data(cfg.modes, cfg.radius, cfg.mode_std))
     from dataclasses import replace
 
-    return common.gpu_check(m.base, (cfg.n, 2)) + common.gpu_check(replace(m.base, train=m.aux_train), (cfg.n, 2))
+    return suite.gpu_check(m.base, (cfg.n, 2)) + suite.gpu_check(replace(m.base, train=m.aux_train), (cfg.n, 2))
 
 
 def estimate_seconds(cfg: Config, backend: str) -> float:
-    """Run-time estimate (method: ``studies._sims_common``): training and sampling flops or the GPU's per-step floor,
+    """Run-time estimate (method: ``lab.sims.estimate``): training and sampling flops or the GPU's per-step floor,
     one compile, and the CPU metrics (≈ 0.1 s per exact-OT solve at 1,000 points, ∝ m² log m beyond; NLL on all
     samples ≈ 1 µs a row and mode)."""
-    p = common.mlp_params(2, cfg.width, cfg.depth)
-    k = common.kind(backend)
-    t = common.train_seconds(p, cfg.batch, cfg.base_steps + cfg.budget, cfg.seeds, backend)
-    t += common.sample_seconds(p, cfg.n, cfg.sampler_steps, cfg.seeds, backend)
-    t += common.sample_seconds(p, cfg.samples, cfg.sampler_steps, cfg.seeds, backend, nets=2) * len(cfg.omegas)
+    p = estimate.mlp_params(2, cfg.width, cfg.depth)
+    k = estimate.kind(backend)
+    t = estimate.train_seconds(p, cfg.batch, cfg.base_steps + cfg.budget, cfg.seeds, backend)
+    t += estimate.sample_seconds(p, cfg.n, cfg.sampler_steps, cfg.seeds, backend)
+    t += estimate.sample_seconds(p, cfg.samples, cfg.sampler_steps, cfg.seeds, backend, nets=2) * len(cfg.omegas)
     ot = 0.1 * (cfg.ot_samples / 1000) ** 2 * max(1.0, np.log(cfg.ot_samples) / np.log(1000))
     metrics = cfg.seeds * (len(cfg.omegas) + 1) * (ot + 1e-6 * cfg.samples * cfg.modes)
-    return t + common.COMPILE[k] + metrics
+    return t + estimate.COMPILE[k] + metrics
 
 
 def cells(cfg: Config):
@@ -211,24 +212,24 @@ def cells(cfg: Config):
 def best_omega(results: dict) -> int:
     """Index of the ω > 0 with the lowest mean NLL (ω = 0, the base, is omegas[0]: ``Config`` checks it)."""
     r = results["sweep"]
-    return common.best_index(np.asarray(r["metrics"]["nll"]), r["omegas"])
+    return analysis.best_index(np.asarray(r["metrics"]["nll"]), r["omegas"])
 
 
 def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
-    """The shared rule (``studies._sims_common``): SUPPORTED when NLL(0) − NLL(ω*) is significantly > 0 (one-sided
+    """The shared rule (``lab.analysis``): SUPPORTED when NLL(0) − NLL(ω*) is significantly > 0 (one-sided
     paired t over seeds, α = 0.05 Bonferroni-corrected over the ω > 0 searched for ω*) AND W₂(ω*) − W₂(0) is not
     significantly > 0 (uncorrected α = 0.05: the stricter guard)."""
     r = results["sweep"]
     j = best_omega(results)
     w = r["omegas"][j]
     mt = {k: np.asarray(v) for k, v in r["metrics"].items()}
-    m_search = common.searched(r["omegas"])
-    gain = common.paired(mt["nll"][:, 0], mt["nll"][:, j], comparisons=m_search)
-    harm = common.paired(mt["w2"][:, j], mt["w2"][:, 0])
+    m_search = analysis.searched(r["omegas"])
+    gain = analysis.paired(mt["nll"][:, 0], mt["nll"][:, j], comparisons=m_search)
+    harm = analysis.paired(mt["w2"][:, j], mt["w2"][:, 0])
     nll_better, w2_worse = gain.greater(), harm.greater()
     ok = bool(nll_better and not w2_worse)
     m = {k: mt[k].mean(0) for k in mt}
-    why = (f"{common.verdict_word(ok)}: NLL gain {'significant' if nll_better else 'not significant'} "
+    why = (f"{analysis.verdict_word(ok)}: NLL gain {'significant' if nll_better else 'not significant'} "
            f"(lower bound {gain.lower:+.3f}; {gain.level()}); W₂ {'significantly worse' if w2_worse else 'not significantly worse'} "
            f"(lower bound of the rise {harm.lower:+.3f}; {harm.level()})")
     text = (f"ω* = {w:g} picked on the same {cfg.seeds} seeds among {m_search} ω > 0 (paired Δ = ω* − base): NLL "

@@ -10,11 +10,11 @@ def cli(*args):
 
 
 def test_studies_lists_every_study_with_claim():
-    import studies
+    from lab import registry
 
     out = cli("studies")
     assert out.returncode == 0
-    for name in studies.names():
+    for name in registry.names():
         assert name in out.stdout
 
 

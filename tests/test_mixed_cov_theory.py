@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import lab
 from _power import TARGET, detectable_relative_error, replicates_for, se_mean
+from lab import registry
 from lab.theory import mixed_cov as mc
 from lab.theory import pooled
 
@@ -198,8 +199,8 @@ def test_bad_input_names_parameter(kw, name):
 
 
 def test_real_share_shortcut_matches_recursion_and_is_reproducible():
-    """studies.real_share.fresh_shortcut (sufficient statistics) against the exact moments, 5 s.e.; same key, same bits."""
-    from studies import real_share
+    """The study real_share's fresh_shortcut (sufficient statistics) against the exact moments, 5 s.e.; same key, same bits."""
+    real_share = registry.load("real_share")
 
     n, m, g, R = 5, 7, 3, 20000
     mu, s2 = (np.asarray(a) for a in real_share.fresh_shortcut(lab.keys.as_key(11), n=n, m=m, generations=g,
@@ -218,7 +219,7 @@ def test_real_share_shortcut_matches_recursion_and_is_reproducible():
 
 def test_real_share_engines_agree():
     """The study's two engines (shortcut, lab.simulate) give E[TV] within 5 s.e. of each other at one (N, ρ)."""
-    from studies import real_share
+    real_share = registry.load("real_share")
 
     kw = dict(N=30, rho=0.4, generations=2, replicates=2000, ddof=1)
     a = real_share.cell_run(engine="shortcut", seed=1, **kw)

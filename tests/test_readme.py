@@ -8,7 +8,7 @@ def test_readme_generated_parts_are_current():
 
 
 def test_gpu_verdict_table_names_every_sims_study():
-    import studies
+    from lab.sims import suite
 
     table = readme.gpu_verdicts()
-    assert all(f"| {name} |" in table for name in studies.SIMS)
+    assert all(f"| {name} |" in table for name in suite.STUDIES)

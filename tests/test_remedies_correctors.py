@@ -1,5 +1,5 @@
 """Practical correctors' contraction (issue 5 item 3; ``lab.theory.correction``) and the curated 2-D mixture loop
-(issue 5 item 4; ``studies.curation_mixture``). Statistical tolerances: 5 standard errors from the estimators' own
+(issue 5 item 4; ``lab.theory.curation_grid``, ``lab.Plateau``, and the study ``curation_mixture``). Statistical tolerances: 5 standard errors from the estimators' own
 variance; deterministic quadrature/grid checks: tolerances from their stated discretisation error."""
 import jax
 import jax.numpy as jnp
@@ -10,7 +10,10 @@ import lab
 from lab.theory import correction as C
 from lab.theory import curation as CU
 from lab.theory import stability as S
-from studies import curation_mixture as CM
+from lab import registry
+from lab.theory import curation_grid as CG
+
+CM = registry.load("curation_mixture")  # the study: its quick preset's setting and its simulated loop
 
 Z = 5.0
 G1 = lab.Gaussian([0.0], [[1.0]])
@@ -125,25 +128,25 @@ COMMON = dict(weights=list(CFG.weights), means=[list(m) for m in CFG.means], sd=
 
 def test_plateau_reward():
     x = jnp.array([[0.0, 0.0], [1.0, 0.0], [3.0, 4.0]])
-    r = np.asarray(CM.Plateau((0.0, 0.0), 2.0)(x))
+    r = np.asarray(lab.Plateau((0.0, 0.0), 2.0)(x))
     assert np.allclose(r, [0.0, 0.0, -3.0])
-    assert np.allclose(CM.Plateau((0.0, 0.0), 0.0)(x), lab.NegDistance([0.0, 0.0])(x))
+    assert np.allclose(lab.Plateau((0.0, 0.0), 0.0)(x), lab.NegDistance([0.0, 0.0])(x))
     with pytest.raises(ValueError, match="radius"):
-        CM.Plateau((0.0, 0.0), -1.0)
+        lab.Plateau((0.0, 0.0), -1.0)
 
 
 def test_ring_reduction_is_the_full_categorical_update():
     """For a radial reward, C_K on the ring law times p's angular profile equals C_K on the whole polar grid."""
     kw = dict(COMMON, K=3, generations=1, rings=30, angles=12, grid_radius=7.0)
-    pts, area, ring, rm = CM.polar_grid(CFG.means[0], 7.0, 30, 12)
-    truth = CM._truth(CFG.weights, CFG.means, CFG.sd)
+    pts, area, ring, rm = CG.polar_grid(CFG.means[0], 7.0, 30, 12)
+    truth = CG.isotropic_mixture(CFG.weights, CFG.means, CFG.sd)
     lp = np.asarray(truth.component_log_probs(jnp.asarray(pts)))
     dens = np.exp(lp).sum(1)
     post = np.exp(lp) / dens[:, None]
     p = dens * area / np.sum(dens * area)
     for reward, g in (("plateau", -np.maximum(rm - CFG.radius, 0.0)), ("distance", -rm)):
         full = CU.curated(p, g[ring], 3)
-        out = CM.exact_update(reward, **kw)
+        out = CG.exact_update(reward, **kw)
         assert np.allclose(out["shares"][1], full @ post, atol=1e-9)
         assert np.isclose(out["exp_reward"][1], full @ np.exp(g[ring]), atol=1e-9)
 
@@ -151,8 +154,8 @@ def test_ring_reduction_is_the_full_categorical_update():
 def test_grid_limit_matches_the_noncentral_chi2_shares():
     """p₀|_B's mass per mode on the polar grid → π_j P_j(B)/Σ π_l P_l(B); the midpoint grid's error falls with the
     ring count (it is set by the cells the ball's edge cuts)."""
-    exact = CM.limit_shares(CFG.weights, CFG.means, CFG.sd, CFG.radius)
-    errs = [np.abs(CM.exact_update("plateau", **COMMON, K=np.inf, generations=0, rings=r, angles=120,
+    exact = CG.limit_shares(CFG.weights, CFG.means, CFG.sd, CFG.radius)
+    errs = [np.abs(CG.exact_update("plateau", **COMMON, K=np.inf, generations=0, rings=r, angles=120,
                                    grid_radius=7.0)["limit"]["shares"] - exact).max() for r in (100, 400)]
     assert errs[1] < errs[0] and errs[1] < 2e-3
     assert np.isclose(exact.sum(), 1.0) and exact[0] > exact[1] > exact[3] > exact[2] > 0
@@ -161,10 +164,10 @@ def test_grid_limit_matches_the_noncentral_chi2_shares():
 def test_exact_update_raises_reward_above_c1_bound_and_collapses_in_proportion_to_p0():
     kw = dict(COMMON, rings=120, angles=48, grid_radius=7.0)
     for reward in ("distance", "plateau"):
-        out = CM.exact_update(reward, **kw, K=4, generations=6)
+        out = CG.exact_update(reward, **kw, K=4, generations=6)
         assert np.all(np.diff(out["exp_reward"]) >= out["bound"] - 1e-10) and np.all(out["bound"] > 0)
         assert np.all(np.diff(out["gen_var"]) < 0)
-    lim = CM.exact_update("plateau", **kw, K=np.inf, generations=400)
+    lim = CG.exact_update("plateau", **kw, K=np.inf, generations=400)
     assert np.allclose(lim["shares"][-1], lim["limit"]["shares"], atol=2e-3)
 
 
@@ -172,13 +175,13 @@ def test_curate_on_the_mixture_follows_the_exact_first_step():
     """One curation step of truth samples (lab.Curate, K = 4, plateau reward): mass per mode and E[e^r] of the kept
     samples match the exact update's generation 1 within 5 s.e."""
     K, m = 4, 20000
-    truth = CM._truth(CFG.weights, CFG.means, CFG.sd)
-    rew = CM.Plateau(tuple(CFG.means[0]), CFG.radius)
+    truth = CG.isotropic_mixture(CFG.weights, CFG.means, CFG.sd)
+    rew = lab.Plateau(tuple(CFG.means[0]), CFG.radius)
     x = truth.sample(jax.random.key(8), K * m)
     y, _ = lab.Curate(rew, K)(jax.random.key(9), x, jnp.ones(K * m), model=None, params=None, truth=truth)
     post = np.asarray(jax.nn.softmax(truth.component_log_probs(y), axis=-1))
     er = np.exp(np.asarray(rew(y)))
-    ex = CM.exact_update("plateau", **COMMON, K=K, generations=1, rings=400, angles=180, grid_radius=7.0)
+    ex = CG.exact_update("plateau", **COMMON, K=K, generations=1, rings=400, angles=180, grid_radius=7.0)
     # + the polar grid's midpoint error on the reference (≤ 1e-3 on shares at 400 rings, see the grid-limit test)
     assert np.all(np.abs(post.mean(0) - ex["shares"][1]) < Z * post.std(0, ddof=1) / np.sqrt(m) + 2e-3)
     assert abs(er.mean() - ex["exp_reward"][1]) < Z * er.std(ddof=1) / np.sqrt(m) + 1e-3
@@ -192,3 +195,14 @@ def test_curated_mixture_loop_raises_reward_and_loses_diversity():
     assert e[:, -1].mean() - e[:, 0].mean() > Z * np.hypot(*(e[:, i].std(ddof=1) / 4 for i in (0, -1)))
     assert np.all(out["gen_var"][:, -1] < out["gen_var"][:, 0])
     assert out["shares"][:, -1, 0].mean() > out["shares"][:, 0, 0].mean() + 0.3
+
+
+def test_curation_grid_bad_input_names_the_parameter():
+    with pytest.raises(ValueError, match="reward"):
+        CG.exact_update("nope", **COMMON, K=2, generations=0, rings=4, angles=4, grid_radius=7.0)
+    with pytest.raises(ValueError, match="R"):
+        CG.polar_grid((0.0, 0.0), 0.0, 4, 4)
+    with pytest.raises(ValueError, match="rings"):
+        CG.polar_grid((0.0, 0.0), 1.0, 0, 4)
+    with pytest.raises(ValueError, match="sd"):
+        CG.limit_shares(CFG.weights, CFG.means, 0.0, CFG.radius)

@@ -1,45 +1,14 @@
-"""Study score_net_loop: the 1-D grid TV against closed forms, the cell functions' shapes and finiteness, Fresh with
-m = 0 against generation 0 (same law), the verdict's logic, and bad input."""
-from dataclasses import dataclass
-
-import jax.numpy as jnp
+"""Study score_net_loop (loaded by its folder; its metric ``lab.metrics.GridTV`` is tested in test_grid_tv.py): the
+cell functions' shapes and finiteness, Fresh with m = 0 against generation 0 (same law), the verdict's logic, and bad
+input."""
 import numpy as np
 import pytest
 
-import lab
-from lab.distributions import gaussian_log_prob
-from lab.metrics.gaussian_formulas import tv_1d
-from studies import score_net_loop as S
+from lab import registry
 
-N01 = lab.Gaussian([0.0], [[1.0]])
+S = registry.load("score_net_loop")
+
 TINY = dict(width=8, steps=60, batch=64, lr=1e-2, grid=81)  # a small, fast score network
-
-
-@dataclass(frozen=True)
-class _GaussModel:
-    """A stand-in model with an exact 1-D Gaussian log_prob; params = (mean, sd)."""
-
-    def log_prob(self, params, x):
-        m, s = params
-        return gaussian_log_prob(jnp.array([m]), jnp.array([[s**2]]), x)
-
-
-@pytest.mark.parametrize("m, s", [(0.0, 1.0), (0.7, 1.0), (0.3, 0.5), (-1.0, 2.0)])
-def test_grid_tv_matches_the_closed_form(m, s):
-    """GridTV between N(0, 1) and N(m, s²) against the exact 1-D TV (``tv_1d``). Midpoint rule on 241 cells of [−6, 6]
-    (h ≈ 0.05): on the smooth parts the error is ≤ (h²/24)·12·max|(p − q)''| ≤ 5e-4 (max |φ''| = 0.4 for unit scale,
-    lower for s = 2, and s = 0.5 gives 8× but over a region of width ~3), plus ≤ h²·max|(p − q)'|/4 ≈ 2.5e-4 in each
-    of the ≤ 2 cells holding a crossing (a kink of |p − q|); the model's mass outside [−6, 6] (0.006 for N(−1, 2²))
-    enters exactly through the outside-mass term up to the truth's tail (< 1e-8). Bound asserted: 1e-3 (measured
-    ≤ 5e-5)."""
-    got = float(S.GridTV(points=241)(N01, _GaussModel(), (m, s), None))
-    want = float(tv_1d(m, s, 0.0, 1.0))
-    assert abs(got - want) < 1e-3, (got, want)
-
-
-def test_grid_tv_counts_model_mass_outside_the_interval():
-    """A model far outside [−6, 6] has TV 1 to N(0, 1): the outside-mass term supplies ½ of it."""
-    assert float(S.GridTV()(N01, _GaussModel(), (20.0, 1.0), None)) == pytest.approx(1.0, abs=1e-6)
 
 
 def _check_summary(res, generations):

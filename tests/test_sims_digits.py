@@ -4,8 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from studies import sims_digits as SD
-from studies import sims_shift as SS
+from lab import registry
+
+SD = registry.load("sims_digits")
+SS = registry.load("sims_shift")
 
 TINY = dict(width=32, depth=1, base_steps=20, batch=32, lr=2e-3, ema_decay=0.99, aux_steps=5, aux_lr=5e-4,
             n_synthetic=40, omegas=[0.0, 1.0], n_samples=30, sampler_steps=3, held_out=0.2)

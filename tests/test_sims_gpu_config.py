@@ -3,7 +3,7 @@
 Guards (issue 11, item 2): every ``gpu`` configuration of every SIMS study builds, and a few optimiser steps at its
 real network width, batch and peak learning rate give a finite loss (MLP 1024×4 at lr 2e-3 diverged on the GPU: the
 probe runs the steps at the peak rate, no warm-up). Studies expose ``gpu_check_configs(cfg) -> [(lab.Diffusion,
-data shape)]``; the test runs generically over ``studies.SIMS``. ``python -m lab sims --preset gpu`` prints the
+data shape)]``; the test runs generically over ``lab.sims.suite.STUDIES``. ``python -m lab sims --preset gpu`` prints the
 backend and a run-time estimate per study.
 
 No GPU is available to the lab's tests, so the rest checks the two properties a GPU run depends on, on the CPU
@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 
 import lab
-import studies
+from lab import registry
 from lab.diffusion import EDM, MLP, Conv, Sampler, TrainConfig, train
 from lab.diffusion.networks import FOURIER
-from studies import _sims_common as common
+from lab.sims import suite
 
 MODEL = lab.SIMS(lab.Diffusion(MLP(16, 1), EDM(), TrainConfig(steps=20, batch=32, warmup=2),
                                Sampler(3, S_churn=1.0)), budget=5, synthetic=16)
@@ -43,9 +43,9 @@ def _leaves_on(tree, device):
     return all(leaf.devices() == {device} for leaf in jax.tree_util.tree_leaves(tree))
 
 
-@pytest.mark.parametrize("name", studies.SIMS)
+@pytest.mark.parametrize("name", suite.STUDIES)
 def test_every_gpu_configuration_trains_a_few_finite_steps(name):
-    mod = studies.load(name)
+    mod = registry.load(name)
     if "gpu" not in mod.PRESETS or not hasattr(mod, "gpu_check_configs"):
         pytest.skip(f"{name} has no 'gpu' preset with gpu_check_configs yet (ported on another branch)")
     cfg = mod.PRESETS["gpu"]
@@ -58,7 +58,7 @@ def test_every_gpu_configuration_trains_a_few_finite_steps(name):
         if tag in seen:
             continue
         seen.add(tag)
-        loss = common.probe_training(family, shape, steps=3)
+        loss = suite.probe_training(family, shape, steps=3)
         assert np.isfinite(loss), f"{name}: {family.net} at lr {family.train.lr} gave a non-finite loss"
 
 

@@ -9,7 +9,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from studies import sims_loop, sims_pollution
+from lab import registry
+
+sims_loop = registry.load("sims_loop")
+sims_pollution = registry.load("sims_pollution")
 
 TINY = dict(world="ring", k=4, radius=2.0, std=0.2, n=48, generations=1, replicates=2, key=0, net="mlp", width=16,
             depth=1, steps=12, batch=32, lr=2e-3, sigma_data=1.4, aux_steps=4, aux_lr=1e-3, omega=0.5, sampler_steps=3,
@@ -50,7 +53,7 @@ def test_loops_share_generation_zero(loops):
 
 def test_loop_verdict_on_hand_made_results():
     """W₂ rising by 0.30 ± 0.006 over 3 seeds is MAD (lower bound > 0); a flat Augment + SIMS loop holds (upper
-    bound below a third of Replace's drift); a rising one does not (studies._sims_common's rule)."""
+    bound below a third of Replace's drift); a rising one does not (``lab.analysis.equivalence``)."""
     cfg = replace(sims_loop.QUICK, generations=1, replicates=3)
 
     def res(rises):

@@ -72,11 +72,9 @@ def test_finite_sample_recursion_contracts_at_exactly_kappa(ratio, m):
 def test_perturbed_loop_matches_the_exact_expected_trajectory():
     """The study's perturbed ``Weighted`` loop (lab's own pieces, start injected at t = 0): E[(μ_t − μ̂)/√v̂] and
     E[v_t/v̂] match ``perturbed_moments`` within 5 standard errors at every t."""
-    import sys
-    from pathlib import Path
+    from lab import registry
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from studies.stability import perturbed_cell
+    perturbed_cell = registry.load("stability").perturbed_cell
 
     ratio, n, T, R = 1.0, 50, 6, 400
     z = perturbed_cell(ratio, n, 0.5, 1.0, T, R, 7)

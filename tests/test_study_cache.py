@@ -3,8 +3,9 @@ import types
 
 import numpy as np
 
-from lab import cache, study
-from studies import estimator_choice as ec
+from lab import cache, registry, study
+
+ec = registry.load("estimator_choice")
 
 
 def tiny_module():

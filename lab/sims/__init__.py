@@ -4,13 +4,36 @@ parameterisations, training, samplers, guidance, the exact mixture denoiser) liv
 Modules: ``pipeline`` (base → synthetic → auxiliary → guided samples over ω, one seed or seeds vmapped), ``data``
 (sklearn's 8×8 digits, local ``.npz`` images, class-skewed subsets, 2-D ring/grid mixtures; no downloads), ``evaluate``
 (digits classifier features, Fréchet distance, precision/recall, class histograms; exact comparisons with an analytic
-2-D truth).
-"""
-from lab.sims import data, evaluate, pipeline  # noqa: F401
-from lab.sims.data import Images, digits, load_npz, skewed
-from lab.sims.evaluate import digits_classifier, evaluate_digits, evaluate_toy, frechet_distance
-from lab.sims.pipeline import SIMSConfig, SIMSResult, run_sims, run_sims_seeds
+2-D truth), ``suite`` (the SIMS studies: their names, presets and shared cell helpers), ``estimate`` (their run-time
+estimate).
 
-__all__ = ["data", "evaluate", "pipeline", "Images", "digits", "load_npz", "skewed", "digits_classifier",
-           "evaluate_digits", "evaluate_toy", "frechet_distance", "SIMSConfig", "SIMSResult", "run_sims",
-           "run_sims_seeds"]
+Imports are lazy (PEP 562, as ``lab``): ``import lab.sims.suite`` loads neither JAX nor the pipeline.
+"""
+import importlib
+
+_EXPORTS = {
+    "Images": "lab.sims.data", "digits": "lab.sims.data", "load_npz": "lab.sims.data", "skewed": "lab.sims.data",
+    "digits_classifier": "lab.sims.evaluate", "evaluate_digits": "lab.sims.evaluate",
+    "evaluate_toy": "lab.sims.evaluate", "frechet_distance": "lab.sims.evaluate",
+    "SIMSConfig": "lab.sims.pipeline", "SIMSResult": "lab.sims.pipeline", "run_sims": "lab.sims.pipeline",
+    "run_sims_seeds": "lab.sims.pipeline",
+}
+_MODULES = ("data", "evaluate", "pipeline", "suite", "estimate")
+
+__all__ = ["data", "evaluate", "pipeline", "suite", "estimate", "Images", "digits", "load_npz", "skewed",
+           "digits_classifier", "evaluate_digits", "evaluate_toy", "frechet_distance", "SIMSConfig", "SIMSResult",
+           "run_sims", "run_sims_seeds"]
+
+
+def __getattr__(name: str):
+    if name in _MODULES:
+        return importlib.import_module(f"lab.sims.{name}")
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'lab.sims' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

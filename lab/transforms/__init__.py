@@ -30,8 +30,8 @@ def synthesize(model, params, truth, transforms, key, m: int):
 
 from lab.transforms.correct import Correct, Ideal, Langevin, Project  # noqa: E402
 from lab.transforms.histogram import HistogramCorrect  # noqa: E402
-from lab.transforms.curate import Curate, NegDistance, TableReward  # noqa: E402
+from lab.transforms.curate import Curate, NegDistance, Plateau, TableReward  # noqa: E402
 from lab.transforms.verify import DensityAbove, Near, Verify  # noqa: E402
 
-__all__ = ["synthesize", "Curate", "NegDistance", "TableReward", "Correct", "Ideal", "Langevin", "Project",
+__all__ = ["synthesize", "Curate", "NegDistance", "Plateau", "TableReward", "Correct", "Ideal", "Langevin", "Project",
            "HistogramCorrect", "Verify", "Near", "DensityAbove"]

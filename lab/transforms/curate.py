@@ -101,6 +101,32 @@ class NegDistance:
 
 
 @dataclass(frozen=True, eq=False)
+class Plateau:
+    """Reward r(x) = −max(‖x − centre‖ − radius, 0): 0 on the ball B(centre, radius), minus the distance to it outside
+    (argmax r is the whole ball, so curation's limit p₀|_B keeps p₀'s proportions inside it).
+
+    Args:
+      centre: (d,) the ball's centre.
+      radius: ρ ≥ 0 (ρ = 0 is ``NegDistance``).
+    """
+
+    centre: tuple
+    radius: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "centre", tuple(np.atleast_1d(_checks.finite_array("centre", self.centre)).tolist()))
+        _checks.real_in("radius", self.radius, 0.0, np.inf, hi_open=True)
+
+    def __call__(self, x):
+        """(N,) rewards of rows x: (N, d)."""
+        d = jnp.sqrt(jnp.sum((x - jnp.asarray(self.centre)) ** 2, axis=-1))
+        return -jnp.maximum(d - self.radius, 0.0)
+
+    def describe(self) -> dict:
+        return {"kind": "Plateau", "centre": list(self.centre), "radius": self.radius}
+
+
+@dataclass(frozen=True, eq=False)
 class TableReward:
     """Reward of a categorical index: r(x) = values[x] for rows x: (N, 1) of int indices.
 
@@ -120,4 +146,4 @@ class TableReward:
         return {"kind": "TableReward", "values": self.values.tolist()}
 
 
-__all__ = ["Curate", "NegDistance", "TableReward"]
+__all__ = ["Curate", "NegDistance", "Plateau", "TableReward"]
