@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 
 # `python -m lab run NAME --preset quick`, with the figure written to a temporary folder
-_RUN = ("import sys; from lab import study; "
-        "study.run(study.load(sys.argv[1]), 'quick', figures_dir=sys.argv[2], progress=False)")
+_RUN = ("import sys; from lab import registry, study; "
+        "study.run(registry.load(sys.argv[1]), 'quick', figures_dir=sys.argv[2], progress=False)")
 
 
 def study_names() -> list[str]:
