@@ -21,9 +21,9 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it (a name equal to its module's last part is the submodule itself)
 _EXPORTS = {
-    "Gaussian": "lab.distributions",
+    "Gaussian": "lab.truths", "truths": "lab.truths",
     "GaussianMixture": "lab.truths", "Categorical": "lab.truths", "zipf": "lab.truths", "LinearModel": "lab.truths",
-    "Dataset": "lab.truths", "two_moons": "lab.truths",
+    "Dataset": "lab.truths", "two_moons": "lab.truths", "Images": "lab.truths",
     "GaussianFit": "lab.models", "GaussianParams": "lab.models", "MixtureFit": "lab.models", "KDE": "lab.models",
     "CategoricalFit": "lab.models", "LinearRegressionFit": "lab.models", "ScoreNetDiffusion": "lab.models",
     "Diffusion": "lab.diffusion", "SIMS": "lab.diffusion",

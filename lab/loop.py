@@ -38,7 +38,7 @@ def _replicate_fn(truth, model, regime, metrics, n: int, generations: int, metri
 
     def one(rkey):
         k0 = keys.cell_key(rkey, 0)
-        real0 = truth.sample(keys.stream(k0, keys.REAL), n)
+        real0 = truth.sample(key=keys.stream(k0, keys.REAL), n=n)
         if merged:
             s0 = model.summarize(real0, jnp.ones((n,), jnp.result_type(float)))
             p0 = model.fit_summary(s0)
@@ -49,13 +49,13 @@ def _replicate_fn(truth, model, regime, metrics, n: int, generations: int, metri
         def body(carry, t):
             params, state = carry
             kt = keys.cell_key(rkey, t)
-            sx, sw = synthesize(model, params, truth, regime.transforms, kt, plan.synthetic)
+            sx, sw = synthesize(model, params, truth, regime.transforms, key=kt, m=plan.synthetic)
             if merged:
                 state = model.merge(state, model.summarize(sx, sw))
                 params = model.fit_summary(state)
                 return (params, state), params
-            real = truth.sample(keys.stream(kt, keys.REAL), plan.real) if plan.real else None
-            state = regime.step(state, real, sx, sw, t, keys.stream(kt, keys.REGIME))
+            real = truth.sample(key=keys.stream(kt, keys.REAL), n=plan.real) if plan.real else None
+            state = regime.step(state, real, sx, sw, t, key=keys.stream(kt, keys.REGIME))
             params = model.fit(*_pad(*regime.training_set(state), size), key=keys.stream(kt, keys.FIT))
             return (params, state), params
 
@@ -123,7 +123,7 @@ def _metric_bytes(truth, model, metrics, n: int, size: int) -> tuple[int, int]:
     (``metric_memory_analysis = False``: the diffusion families, whose metric programs hold a sampler that would cost
     a second compilation)."""
     def fit0(k):
-        x = truth.sample(k, n)
+        x = truth.sample(key=k, n=n)
         return model.fit(*_pad(x, jnp.ones((n,), jnp.result_type(float)), size), key=k)
 
     key = jax.random.key(0)

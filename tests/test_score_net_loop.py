@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import lab
-from lab.distributions import gaussian_log_prob
+from lab.truths import gaussian_log_prob
 from lab.metrics.gaussian_formulas import tv_1d
 from studies import score_net_loop as S
 

@@ -49,7 +49,7 @@ def family_from_dict(d: dict):
 def _template(family, dim: int):
     """The params pytree of ``family`` for data dimension ``dim``, as shapes (no computation)."""
     base = family.base if isinstance(family, SIMS) else family
-    weights = jax.eval_shape(lambda k: base.net.init(k, dim, base.precond.n_cond), jax.random.key(0))
+    weights = jax.eval_shape(lambda k: base.net.init(key=k, dim=dim, n_cond=base.precond.n_cond), jax.random.key(0))
     one = DiffusionParams(weights, jax.ShapeDtypeStruct((), DTYPE))
     return SIMSParams(one, one) if isinstance(family, SIMS) else one
 

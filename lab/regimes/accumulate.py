@@ -46,7 +46,7 @@ class Accumulate:
         x, w = write(x, w, real0, jnp.ones(real0.shape[0]), 0)
         return {"x": x, "w": w, "n": real0.shape[0]}
 
-    def step(self, state, real, synth_x, synth_w, t, key):
+    def step(self, state, real, synth_x, synth_w, t, *, key):
         m = synth_x.shape[0]
         x, w = write(state["x"], state["w"], synth_x, synth_w, state["n"] + (t - 1) * m)
         return {"x": x, "w": w, "n": state["n"]}
@@ -104,7 +104,7 @@ class AccumulateSubsample:
         x, pool_w = write(x, pool_w, real0, jnp.ones(n), 0)
         return {"x": x, "pool_w": pool_w, "w": pool_w, "n": n, "k": self.size or n}
 
-    def step(self, state, real, synth_x, synth_w, t, key):
+    def step(self, state, real, synth_x, synth_w, t, *, key):
         m = synth_x.shape[0]
         n = state["n"]
         x, pool_w = write(state["x"], state["pool_w"], synth_x, synth_w, n + (t - 1) * m)
