@@ -191,6 +191,8 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
       >>> ds["cov"].shape
       (4, 4, 1, 1)
     """
+    if hasattr(model, "for_truth"):  # sizes the family takes from the truth (CategoricalFit())
+        model = model.for_truth(truth)
     metrics = tuple(model.default_metrics(truth) if metrics is None else metrics)
     n, generations, replicates = _validate(truth, model, regime, n, generations, replicates, batch_size, metrics)
     key = keys.as_key(key)

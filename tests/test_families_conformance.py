@@ -153,6 +153,23 @@ def test_check_rejects_mismatched_truth():
         lab.KDE().check(lab.Categorical(lab.zipf(6)))
 
 
+def test_categorical_fit_takes_its_size_from_the_truth():
+    """CategoricalFit() gets k from the truth through simulate: the same run, attrs and bits as CategoricalFit(k); an
+    explicit k is still checked; fitting outside simulate without k names the parameter."""
+    truth = lab.Categorical(lab.zipf(6, 1.0))
+    kw = dict(n=30, generations=3, replicates=4, key=5)
+    a = lab.simulate(truth, lab.CategoricalFit(), lab.Replace(), **kw)
+    b = lab.simulate(truth, lab.CategoricalFit(6), lab.Replace(), **kw)
+    assert a.identical(b)
+    assert lab.CategoricalFit().for_truth(truth) == lab.CategoricalFit(6)
+    with pytest.raises(ValueError, match="categories"):
+        lab.simulate(truth, lab.CategoricalFit(5), lab.Replace(), **kw)
+    with pytest.raises(ValueError, match="categories"):
+        lab.CategoricalFit().for_truth(lab.Gaussian([0.0], [[1.0]]))
+    with pytest.raises(ValueError, match="categories"):
+        lab.CategoricalFit().fit(jnp.zeros((3, 1), jnp.int32), jnp.ones(3))
+
+
 def test_every_truth_samples_with_keyword_only_key():
     import inspect
 
