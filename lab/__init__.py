@@ -28,9 +28,9 @@ _EXPORTS = {
     "CategoricalFit": "lab.models", "LinearRegressionFit": "lab.models", "ScoreNetDiffusion": "lab.models",
     "Diffusion": "lab.diffusion", "SIMS": "lab.diffusion",
     # The peers' conventions as named options (issue 18): Gillman's shipped accumulation and corrector, make_moons.
-    "RecencyAccumulate": "lab.regimes.recency", "HistogramCorrect": "lab.transforms.histogram", "MakeMoons": "lab.truths",
+    "RecencyAccumulate": "lab.regimes", "HistogramCorrect": "lab.transforms.histogram", "MakeMoons": "lab.truths",
     "Replace": "lab.regimes", "Accumulate": "lab.regimes", "AccumulateSubsample": "lab.regimes",
-    "Augment": "lab.regimes", "Fresh": "lab.regimes", "Weighted": "lab.regimes.weighted",
+    "Augment": "lab.regimes", "Fresh": "lab.regimes", "Weighted": "lab.regimes",
     "simulate": "lab.loop",
     "metrics": "lab.metrics", "theory": "lab.theory", "diffusion": "lab.diffusion", "sims": "lab.sims",
     # Remedies (issue 5): transforms on synthetic samples and the weighted real-data regime.
@@ -43,10 +43,10 @@ __all__ = [
     "Gaussian", "GaussianMixture", "Categorical", "zipf", "LinearModel", "Dataset", "two_moons",
     "GaussianFit", "GaussianParams", "MixtureFit", "KDE", "CategoricalFit", "LinearRegressionFit",
     "Replace", "Accumulate", "AccumulateSubsample", "Augment", "Fresh",
-    "simulate", "metrics", "theory", "__version__",
+    "simulate", "metrics", "theory", "truths", "__version__",
     "ScoreNetDiffusion", "diffusion", "Diffusion", "SIMS",
     "Weighted", "Curate", "NegDistance", "TableReward", "Correct", "Ideal", "Langevin", "Project",
-    "Verify", "Near", "DensityAbove",
+    "Verify", "Near", "DensityAbove", "Images",
     "sims", "RecencyAccumulate", "HistogramCorrect", "MakeMoons",
 ]
 

@@ -56,6 +56,23 @@ def test_public_names_resolve():
         lab.no_such_name  # noqa: B018
 
 
+@pytest.mark.parametrize("package", ["diffusion", "metrics", "models", "regimes", "sims", "theory", "transforms",
+                                     "truths"])
+def test_subpackage_all_is_complete(package):
+    """Every public class and function a subpackage's __init__ imports from the subpackage is in its __all__, and every
+    name there resolves."""
+    import importlib
+    import inspect
+
+    mod = importlib.import_module(f"lab.{package}")
+    public = {name for name, v in vars(mod).items() if not name.startswith("_")
+              and (inspect.isclass(v) or inspect.isfunction(v)) and v.__module__.startswith(f"lab.{package}")}
+    assert public <= set(mod.__all__), sorted(public - set(mod.__all__))
+    assert all(getattr(mod, name) is not None for name in mod.__all__)
+    if package == "regimes":
+        assert "Weighted" in mod.__all__
+
+
 def test_peers_readme_table_is_generated(tmp_path):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import peers
