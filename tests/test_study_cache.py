@@ -43,3 +43,18 @@ def test_written_files_have_ordinary_permissions(tmp_path):
     cache.save_atomic(tmp_path / "x.pkl", {"a": 1})
     mode = stat.S_IMODE(os.stat(tmp_path / "x.pkl").st_mode)
     assert mode == cache._FILE_MODE and mode & stat.S_IRUSR
+
+
+def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path):
+    import pytest
+
+    path = tmp_path / "sub" / "f.json"
+    cache.atomic_write(path, lambda tmp: open(tmp, "w").write("old"), ".json")
+
+    def broken(tmp):
+        open(tmp, "w").write("half")
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        cache.atomic_write(path, broken, ".json")
+    assert path.read_text() == "old" and sorted(p.name for p in path.parent.iterdir()) == ["f.json"]
