@@ -1,6 +1,7 @@
 """autophagy-lab: a theory and simulation laboratory for self-consuming generative loops.
 
-Precision policy: importing ``lab`` enables JAX's float64 (``jax_enable_x64``). Variances shrink geometrically in
+Precision policy: importing ``lab`` enables JAX's float64 (``jax_enable_x64``), for the whole process, with no opt-out
+(README, "What importing lab changes", lists every setting ``lab/_setup.py`` makes). Variances shrink geometrically in
 collapse loops, and float32 underflows after a few hundred generations; the analytic worlds therefore run in float64.
 Neural-network families choose float32 explicitly for their own parameters.
 

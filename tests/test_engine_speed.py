@@ -87,3 +87,25 @@ def test_peers_readme_table_is_generated(tmp_path):
     peers.write_readme(json.loads(json.dumps(summary)), readme)
     text = readme.read_text()
     assert "\nold\n" not in text and "| Gaussian, Replace, d=1, n=10, R=100 | 1.0 |" in text and text.endswith("b\n")
+
+
+def test_readme_says_exactly_what_importing_lab_changes():
+    """The README's "What importing lab changes" names every JAX option and environment variable that ``import lab``
+    changes (measured: a process that imports lab against one that does not), and the opt-out variables of _setup."""
+    code = ("import json, os, sys; env0 = dict(os.environ); {imp}; import jax; "
+            "print(json.dumps({{'config': {{k: repr(v) for k, v in jax.config.values.items()}}, "
+            "'env': sorted(k for k in os.environ if os.environ.get(k) != env0.get(k))}}))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JAX_", "LAB_", "XLA_"))}
+    run = lambda imp: json.loads(subprocess.run(  # noqa: E731
+        [sys.executable, "-c", code.format(imp=imp)], env=dict(env, PYTHONPATH=str(ROOT)), capture_output=True,
+        text=True, check=True).stdout)
+    plain, with_lab = run("pass"), run("import lab")
+    changed = {k for k in with_lab["config"] if with_lab["config"][k] != plain["config"].get(k)}
+    section = (ROOT / "README.md").read_text().split("## What importing lab changes", 1)[1].split("\n## ", 1)[0]
+    assert changed and all(f"`{name}`" in section for name in changed), changed
+    env_changed = set(with_lab["env"]) - set(plain["env"])  # JAX itself sets a few variables when imported
+    assert env_changed and all(f"`{name}`" in section for name in env_changed), env_changed
+    from lab import _setup
+
+    for name in ("LAB_COMPILATION_CACHE=0", "LAB_COMPILATION_CACHE_DIR", "JAX_COMPILATION_CACHE_DIR", "XLA_FLAGS"):
+        assert name in section and name.split("=")[0] in open(_setup.__file__).read(), name
