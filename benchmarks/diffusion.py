@@ -7,7 +7,7 @@ rounds, ``--replicates R`` (default 16), ``--steps S`` (default 1000), ``--no-br
 
 The work, identical on both sides: the network of ``studies/sims_loop.py`` (``MLP(64, 3)`` under
 ``EDM(sigma_data=1.4)``), ``TrainConfig(steps=1000, batch=256, lr=2e-3)`` (warm-up, cosine decay, clipping and EMA
-at their defaults), trained from scratch on n = 512 rows of the 2-D ring ``lab.sims.data.ring(8, 2.0, 0.15)``.
+at their defaults), trained from scratch on n = 512 rows of the 2-D ring ``lab.truths.ring(8, 2.0, 0.15)``.
 
 - lab: ``lab.simulate(ring, lab.Diffusion(...), lab.Replace(), n=512, generations=0, replicates=16, metrics=[])``:
   one compiled program that draws each replicate's data and trains all 16 networks at once (``jax.vmap`` of
@@ -57,7 +57,7 @@ import numpy as np
 import lab
 from lab import diffusion as D
 from lab.diffusion.networks import FOURIER
-from lab.sims.data import ring
+from lab.truths import ring
 
 N, REPLICATES = 512, 16
 NET = D.MLP(64, 3)  # the sims_loop network
@@ -101,7 +101,7 @@ def make_sequential(fam: D.Diffusion):
     fit = jax.jit(lambda x, w, key: D.train(fam.precond, fam.net, fam.train, x, w, key=key))
 
     def data(r):
-        x = TRUTH.sample(jax.random.key(10_000 + r), N).astype(jnp.float32)
+        x = TRUTH.sample(key=jax.random.key(10_000 + r), n=N).astype(jnp.float32)
         return jax.block_until_ready(x), jnp.ones(N, jnp.float32), jax.random.key(r)
 
     return fit, data
@@ -144,7 +144,7 @@ def main():
           + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     print(f"work: R={R} replicates x {fam.train.steps} steps, batch {fam.train.batch}, {NET} under {PRECOND}, "
           f"n={N} rows of ring(8, 2.0, 0.15); parameters per network "
-          f"{D.count_params(NET.init(jax.random.key(0), 2, PRECOND.n_cond))}")
+          f"{D.count_params(NET.init(key=jax.random.key(0), dim=2, n_cond=PRECOND.n_cond))}")
 
     fit, data = make_sequential(fam)
     inputs = [data(r) for r in range(R)]

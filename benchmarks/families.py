@@ -40,7 +40,7 @@ def _lab(model, generations, replicates) -> float:
 
 def _sklearn(make, sample, generations, replicates) -> float:
     rng = np.random.default_rng(0)
-    starts = [np.asarray(TRUTH.sample(lab.keys.replicate_key(lab.keys.as_key(0), r), N)) for r in range(replicates)]
+    starts = [np.asarray(TRUTH.sample(key=lab.keys.replicate_key(lab.keys.as_key(0), r), n=N)) for r in range(replicates)]
     t = time.perf_counter()
     for x in starts:
         for _ in range(generations + 1):

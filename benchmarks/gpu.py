@@ -11,7 +11,7 @@ Options: ``--out PATH`` (JSON results; default benchmarks/results/gpu.json, or a
 ("high")``, or full float32 on both sides), ``--compile-mode`` (``torch.compile``'s mode, default "default").
 
 Networks (``lab.diffusion.networks.MLP``: Fourier noise embedding, one SiLU layer to an embedding added to every
-hidden layer, zero output layer), both on sklearn's digits (``lab.sims.data.digits().x``, (1797, 64) in [−1, 1]),
+hidden layer, zero output layer), both on sklearn's digits (``lab.truths.digits().x``, (1797, 64) in [−1, 1]),
 batch 256, EDM preconditioning with σ_d = 0.5 (``lab.diffusion.EDM``), eq. 8 loss, ``TrainConfig`` defaults otherwise
 (global-norm clipping at 1, Adam with a linear warm-up and a cosine decay, EMA of the weights every step) at lr 5e-4
 (issue 11: the digits MLP diverges at 2e-3):
@@ -65,7 +65,7 @@ import lab  # noqa: E402,F401  (the lab's JAX settings)
 from lab import diffusion as D  # noqa: E402
 from lab.diffusion.networks import FOURIER  # noqa: E402
 from lab.diffusion.loss import training_pair  # noqa: E402
-from lab.sims.data import digits  # noqa: E402
+from lab.truths import digits  # noqa: E402
 
 NETS = {"digits": D.MLP(1024, 4), "large": D.MLP(2048, 6)}
 BATCH, LR, SIGMA_DATA = 256, 5e-4, 0.5
@@ -257,11 +257,11 @@ def check_twins(spec, x: np.ndarray, device) -> dict:
     """Equal parameter counts, and the same loss on one batch with the same random non-zero weights (float32, full
     precision on both sides)."""
     dim = x.shape[1]
-    params = spec.init(jax.random.key(7), dim, PRECOND.n_cond)
+    params = spec.init(key=jax.random.key(7), dim=dim, n_cond=PRECOND.n_cond)
     params["out"]["w"] = 0.1 * jax.random.normal(jax.random.key(8), params["out"]["w"].shape, jnp.float32)
     k = jax.random.key(12345)
     y = x[np.asarray(jax.random.randint(jax.random.fold_in(k, 0), (512,), 0, x.shape[0]))]
-    sigma = np.asarray(PRECOND.sample_sigma(jax.random.fold_in(k, 1), 512))
+    sigma = np.asarray(PRECOND.sample_sigma(key=jax.random.fold_in(k, 1), n=512))
     noise = np.asarray(jax.random.normal(jax.random.fold_in(k, 2), y.shape, jnp.float32))
     with jax.default_matmul_precision("highest"):
         x_in, target, cond = training_pair(PRECOND, jnp.asarray(y), jnp.asarray(sigma[:, None] * noise),
@@ -304,7 +304,7 @@ def bench_net(name, spec, x, args, budget, device) -> dict:
 
     # (b) PyTorch eager, (c) torch.compile, from the lab's initial weights
     data = torch.tensor(x, device=device)
-    params0 = spec.init(jax.random.key(1), dim, PRECOND.n_cond)
+    params0 = spec.init(key=jax.random.key(1), dim=dim, n_cond=PRECOND.n_cond)
     total = 10**6  # the schedule's horizon for the open-ended loops (the rate does not depend on it)
     run = TorchRun(spec, data, cfg, seed=0, params=params0, total_steps=total)
     out["b_torch"] = torch_rate(run, budget.share(), args.warm, args.min_steps)

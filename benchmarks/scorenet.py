@@ -92,8 +92,8 @@ def torch_sample(net, gen) -> np.ndarray:
 
 def torch_run() -> tuple[float, float]:
     gen = torch.Generator().manual_seed(0)
-    data = [np.asarray(TRUTH.sample(jax.random.key(r), N), np.float32) for r in range(REPLICATES)]
-    refs = [np.sort(np.asarray(TRUTH.sample(jax.random.key(10_000 + r), SAMPLES))[:, 0]) for r in range(REPLICATES)]
+    data = [np.asarray(TRUTH.sample(key=jax.random.key(r), n=N), np.float32) for r in range(REPLICATES)]
+    refs = [np.sort(np.asarray(TRUTH.sample(key=jax.random.key(10_000 + r), n=SAMPLES))[:, 0]) for r in range(REPLICATES)]
     t = time.perf_counter()
     w2 = []
     for x0, ref in zip(data, refs):

@@ -16,7 +16,6 @@ import itertools
 import json
 import os
 import pickle
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,10 +69,9 @@ def cached(fn):
                 memo[digest] = pickle.load(f)
             return memo[digest]
         out = memo[digest] = fn(**kwargs)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as f:
-            pickle.dump(out, f)
-        os.replace(f.name, path)
+        from lab.cache import atomic_write
+
+        atomic_write(path, lambda tmp: Path(tmp).write_bytes(pickle.dumps(out)), ".pkl")
         return out
 
     return wrapper

@@ -37,7 +37,7 @@ def _():
     import jax
     import lab
     from lab.diffusion import EDM, MLP, Sampler, TrainConfig
-    from lab.sims.data import ring
+    from lab.truths import ring
     from lab.sims.pipeline import SIMSConfig, run_sims_seeds
     return EDM, MLP, SIMSConfig, Sampler, TrainConfig, jax, lab, matplotlib, mo, np, ring, run_sims_seeds, shared
 
@@ -45,7 +45,7 @@ def _():
 @app.cell
 def _(EDM, MLP, SIMSConfig, Sampler, TrainConfig, jax, lab, np, ring, run_sims_seeds, shared):
     OMEGAS = [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]  # guidance strengths sampled (the slider's values); 0 = the base
-    TRUTH = dict(k=8, radius=2.0, std=0.08)  # lab.sims.data.ring: eight N(μ_j, 0.08² I) on a circle of radius 2
+    TRUTH = dict(k=8, radius=2.0, std=0.08)  # lab.truths.ring: eight N(μ_j, 0.08² I) on a circle of radius 2
     SEEDS = 3  # independent real sets and fits, vmapped (one compiled training)
 
 
@@ -75,19 +75,19 @@ def _(EDM, MLP, SIMSConfig, Sampler, TrainConfig, jax, lab, np, ring, run_sims_s
         t = ring(**truth)
         model = make_model(steps=steps, budget=budget, synthetic=synthetic)
         k_data, k_fit, k_ref = jax.random.split(jax.random.key(seed), 3)
-        real = jax.vmap(lambda k: t.sample(k, n_real))(jax.random.split(k_data, seeds))
+        real = jax.vmap(lambda k: t.sample(key=k, n=n_real))(jax.random.split(k_data, seeds))
         keys = jax.random.split(k_fit, seeds)
         res = run_sims_seeds(real, SIMSConfig(model, omegas=omegas, n_samples=n_samples), keys=keys)
         # ω = 0 must be the base model itself: redraw seed 0's base samples with the pipeline's key (fold_in(key, 3))
         base0 = jax.tree_util.tree_map(lambda a: a[0], res.params.base)
-        base_draw = np.asarray(model.base.sample(base0, jax.random.fold_in(keys[0], 3), n_samples))
+        base_draw = np.asarray(model.base.sample(base0, key=jax.random.fold_in(keys[0], 3), n=n_samples))
         logp = jax.jit(t.log_prob)
-        ref = np.asarray(t.sample(jax.random.fold_in(k_ref, 0), 200_000), np.float64)
+        ref = np.asarray(t.sample(key=jax.random.fold_in(k_ref, 0), n=200_000), np.float64)
         ent = -np.asarray(logp(ref), np.float64)
         theta = np.asarray(jax.random.normal(jax.random.fold_in(k_ref, 1), (projections, 2)), np.float64)
         theta = theta / np.linalg.norm(theta, axis=1, keepdims=True)
         ref_sorted = np.sort(ref @ theta.T, axis=0).T
-        fresh = np.asarray(jax.vmap(lambda k: t.sample(k, n_samples))(
+        fresh = np.asarray(jax.vmap(lambda k: t.sample(key=k, n=n_samples))(
             jax.random.split(jax.random.fold_in(k_ref, 2), seeds)), np.float64)
         floor = np.array([sliced_w2(fresh[s], ref_sorted, theta) for s in range(seeds)])
         nll, w2 = np.zeros((len(omegas), seeds)), np.zeros((len(omegas), seeds))

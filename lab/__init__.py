@@ -1,6 +1,7 @@
 """autophagy-lab: a theory and simulation laboratory for self-consuming generative loops.
 
-Precision policy: importing ``lab`` enables JAX's float64 (``jax_enable_x64``). Variances shrink geometrically in
+Precision policy: importing ``lab`` enables JAX's float64 (``jax_enable_x64``), for the whole process, with no opt-out
+(README, "What importing lab changes", lists every setting ``lab/_setup.py`` makes). Variances shrink geometrically in
 collapse loops, and float32 underflows after a few hundred generations; the analytic worlds therefore run in float64.
 Neural-network families choose float32 explicitly for their own parameters.
 
@@ -21,18 +22,19 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it (a name equal to its module's last part is the submodule itself)
 _EXPORTS = {
-    "Gaussian": "lab.distributions",
+    "Gaussian": "lab.truths", "truths": "lab.truths",
     "GaussianMixture": "lab.truths", "Categorical": "lab.truths", "zipf": "lab.truths", "LinearModel": "lab.truths",
-    "Dataset": "lab.truths", "two_moons": "lab.truths",
+    "Dataset": "lab.truths", "two_moons": "lab.truths", "Images": "lab.truths",
     "GaussianFit": "lab.models", "GaussianParams": "lab.models", "MixtureFit": "lab.models", "KDE": "lab.models",
     "CategoricalFit": "lab.models", "LinearRegressionFit": "lab.models", "ScoreNetDiffusion": "lab.models",
     "Diffusion": "lab.diffusion", "SIMS": "lab.diffusion",
     # The peers' conventions as named options (issue 18): Gillman's shipped accumulation and corrector, make_moons.
-    "RecencyAccumulate": "lab.regimes.recency", "HistogramCorrect": "lab.transforms.histogram", "MakeMoons": "lab.truths",
+    "RecencyAccumulate": "lab.regimes", "HistogramCorrect": "lab.transforms.histogram", "MakeMoons": "lab.truths",
     "Replace": "lab.regimes", "Accumulate": "lab.regimes", "AccumulateSubsample": "lab.regimes",
-    "Augment": "lab.regimes", "Fresh": "lab.regimes", "Weighted": "lab.regimes.weighted",
+    "Augment": "lab.regimes", "Fresh": "lab.regimes", "Weighted": "lab.regimes",
     "simulate": "lab.loop",
-    "analysis": "lab.analysis", "metrics": "lab.metrics", "theory": "lab.theory", "diffusion": "lab.diffusion", "sims": "lab.sims",
+    "analysis": "lab.analysis", "metrics": "lab.metrics", "theory": "lab.theory", "diffusion": "lab.diffusion",
+    "sims": "lab.sims",
     # Remedies (issue 5): transforms on synthetic samples and the weighted real-data regime.
     "Curate": "lab.transforms", "NegDistance": "lab.transforms", "Plateau": "lab.transforms",
     "TableReward": "lab.transforms",
@@ -44,10 +46,10 @@ __all__ = [
     "Gaussian", "GaussianMixture", "Categorical", "zipf", "LinearModel", "Dataset", "two_moons",
     "GaussianFit", "GaussianParams", "MixtureFit", "KDE", "CategoricalFit", "LinearRegressionFit",
     "Replace", "Accumulate", "AccumulateSubsample", "Augment", "Fresh",
-    "simulate", "analysis", "metrics", "theory", "__version__",
+    "simulate", "analysis", "metrics", "theory", "truths", "__version__",
     "ScoreNetDiffusion", "diffusion", "Diffusion", "SIMS",
     "Weighted", "Curate", "NegDistance", "Plateau", "TableReward", "Correct", "Ideal", "Langevin", "Project",
-    "Verify", "Near", "DensityAbove",
+    "Verify", "Near", "DensityAbove", "Images",
     "sims", "RecencyAccumulate", "HistogramCorrect", "MakeMoons",
 ]
 

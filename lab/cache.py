@@ -83,19 +83,34 @@ def load(path: Path):
         return pickle.load(f)
 
 
-def save_atomic(path: Path, value) -> None:
-    """Pickle ``value`` to ``path`` atomically."""
+def atomic_write(path, write, suffix: str = "") -> Path:
+    """Write ``path`` atomically: ``write(tmp)`` writes a temporary file (named by a str ending in ``suffix``) in the
+    same folder, which then replaces ``path`` (``os.replace``), so a reader sees the old file or the new one, never a
+    half-written one. The file gets the usual permissions; the temporary file is removed if ``write`` fails. The one
+    atomic write of the lab (results cache, figures and their JSON, diffusion checkpoints, the demos' cache)."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pkl")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        write(tmp)
         os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    return path
+
+
+def save_atomic(path: Path, value) -> None:
+    """Pickle ``value`` to ``path`` atomically (``atomic_write``)."""
+
+    def write(tmp):
+        with open(tmp, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    atomic_write(path, write, ".pkl")
 
 
 def _report(message: str) -> None:

@@ -1,8 +1,13 @@
-"""Explicit randomness. Every random draw in the lab comes from a key folded from the user's key.
+"""Explicit randomness. Every random draw of a simulation comes from a key folded from the user's key.
 
-Cell (replicate r, generation t) uses ``cell_key(key, r, t)``, so any cell can be recomputed alone and the number of
-replicates, or how they are batched, never changes a replicate's numbers (STYLE principle 2). Within a cell, each
-purpose gets its own stream through ``stream(cell, PURPOSE)``.
+Replicate r uses ``replicate_key(key, r)`` = fold_in(key, r), and its generation t the cell key
+``cell_key(replicate_key(key, r), t)`` = fold_in(fold_in(key, r), t), so any cell can be recomputed alone and the
+number of replicates, or how they are batched, never changes a replicate's numbers (STYLE principle 2). Within a cell,
+each purpose gets its own stream through ``stream(cell, PURPOSE)`` = fold_in(cell, PURPOSE): REAL (the real samples),
+SYNTHETIC (the model's draws), TRANSFORM (then fold_in(·, i) for the i-th transform), REGIME, METRIC (then
+fold_in(·, crc32(metric name))) and FIT. Fixed keys that are not the user's: ``jax.random.key(0)`` where only a shape
+or dtype is read (``lab/loop.py``'s memory estimate, families' ``check``), and the ``seed`` field of ``Project``
+(``lab/transforms/correct.py``), which fixes its real dataset across runs.
 """
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ def _replicate_fn(truth, model, regime, metrics, n: int, generations: int, metri
 
     def one(rkey):
         k0 = keys.cell_key(rkey, 0)
-        real0 = truth.sample(keys.stream(k0, keys.REAL), n)
+        real0 = truth.sample(key=keys.stream(k0, keys.REAL), n=n)
         if merged:
             s0 = model.summarize(real0, jnp.ones((n,), jnp.result_type(float)))
             p0 = model.fit_summary(s0)
@@ -50,13 +50,13 @@ def _replicate_fn(truth, model, regime, metrics, n: int, generations: int, metri
         def body(carry, t):
             params, state = carry
             kt = keys.cell_key(rkey, t)
-            sx, sw = synthesize(model, params, truth, regime.transforms, kt, plan.synthetic)
+            sx, sw = synthesize(model, params, truth, regime.transforms, key=kt, m=plan.synthetic)
             if merged:
                 state = model.merge(state, model.summarize(sx, sw))
                 params = model.fit_summary(state)
                 return (params, state), params
-            real = truth.sample(keys.stream(kt, keys.REAL), plan.real) if plan.real else None
-            state = regime.step(state, real, sx, sw, t, keys.stream(kt, keys.REGIME))
+            real = truth.sample(key=keys.stream(kt, keys.REAL), n=plan.real) if plan.real else None
+            state = regime.step(state, real, sx, sw, t, key=keys.stream(kt, keys.REGIME))
             params = model.fit(*_pad(*regime.training_set(state), size), key=keys.stream(kt, keys.FIT))
             return (params, state), params
 
@@ -86,10 +86,13 @@ def _pad(x, w, size: int):
 
 def _validate(truth, model, regime, n, generations, replicates, batch_size, metrics):
     """Arguments checked before any work: kinds first (a TypeError naming the argument), then values (a ValueError
-    naming the argument and its allowed range)."""
+    naming the argument and its allowed range). Returns the model with the sizes it takes from the truth
+    (``for_truth``), and the checked sizes."""
     _checks.instance("truth", truth, "sample", "a lab truth such as lab.Gaussian([0.0], [[1.0]])")
     _checks.instance("model", model, "fit", "a lab model family such as lab.GaussianFit()")
     _checks.instance("regime", regime, "plan", "a Regime instance such as lab.Replace()")
+    if hasattr(model, "for_truth"):  # sizes the family takes from the truth (CategoricalFit())
+        model = model.for_truth(truth)
     n = _checks.integer("n", n, minimum=2)
     generations = _checks.integer("generations", generations, minimum=0)
     replicates = _checks.integer("replicates", replicates, minimum=1)
@@ -97,7 +100,7 @@ def _validate(truth, model, regime, n, generations, replicates, batch_size, metr
         _checks.integer("batch_size", batch_size, minimum=1)
     model.check(truth)
     _check_fit_points(model, regime, n, generations)
-    return n, generations, replicates
+    return model, n, generations, replicates
 
 
 def _metrics(model, truth, metrics) -> tuple:
@@ -177,7 +180,7 @@ def _metric_bytes(truth, model, metrics, n: int, size: int) -> tuple[int, int]:
     (``metric_memory_analysis = False``: the diffusion families, whose metric programs hold a sampler that would cost
     a second compilation)."""
     def fit0(k):
-        x = truth.sample(k, n)
+        x = truth.sample(key=k, n=n)
         return model.fit(*_pad(x, jnp.ones((n,), jnp.result_type(float)), size), key=k)
 
     key = jax.random.key(0)
@@ -349,12 +352,13 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
       >>> ds["cov"].shape
       (4, 4, 1, 1)
     """
-    n, generations, replicates = _validate(truth, model, regime, n, generations, replicates, batch_size, metrics)
+    model, n, generations, replicates = _validate(truth, model, regime, n, generations, replicates, batch_size,
+                                                  metrics)
     metrics = _metrics(model, truth, metrics)
     key = keys.as_key(key)
     check_memory = _checks.boolean("check_memory", check_memory)
     dim = getattr(truth, "dim", 1)
-    row = jax.eval_shape(lambda k: truth.sample(k, 1), jax.random.key(0))
+    row = jax.eval_shape(lambda k: truth.sample(key=k, n=1), jax.random.key(0))
     row_bytes = _nbytes(row)
     limits = _memory_limits() if check_memory else None
     if check_memory:  # the buffers and the stored metrics alone, before compiling anything of this size

@@ -18,8 +18,6 @@ small per-cell numbers, so ``plot`` can be called again on a machine without the
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -95,15 +93,6 @@ def preset_config(module, preset: str):
     return module.PRESETS[preset]
 
 
-def _atomic_write(out: Path, suffix: str, write) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=suffix)
-    os.close(fd)
-    write(tmp)
-    os.chmod(tmp, cache._FILE_MODE)  # mkstemp makes 0600 files; give the usual permissions
-    os.replace(tmp, out)
-
-
 def _jsonable(v):
     import numpy as np
 
@@ -131,7 +120,7 @@ def dump_results(results: dict, path) -> Path:
     import json
 
     out = Path(path)
-    _atomic_write(out, ".json", lambda tmp: Path(tmp).write_text(json.dumps(_jsonable(results))))
+    cache.atomic_write(out, lambda tmp: Path(tmp).write_text(json.dumps(_jsonable(results))), ".json")
     return out
 
 
@@ -166,7 +155,7 @@ def run(module, preset: str = "quick", *, jobs: int = 1, figures_dir="figures", 
         dump_results(results, where / f"{module.NAME}.json")
     fig = module.plot(results, preset_config(module, preset))
     out = where / f"{module.NAME}.png"
-    _atomic_write(out, ".png", lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight"))
+    cache.atomic_write(out, lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight"), ".png")
     plt.close(fig)
     if not preset.startswith("gpu"):
         write_record(out.with_suffix(".json"), record(module, preset, results, seconds))
@@ -227,8 +216,8 @@ def _write_json(path: Path, record: dict) -> None:
     def plain(o):
         return o.tolist() if isinstance(o, (np.ndarray, np.generic)) else str(o)
 
-    _atomic_write(path, ".json", lambda tmp: Path(tmp).write_text(
-        json.dumps(record, indent=1, default=plain, ensure_ascii=False)))
+    cache.atomic_write(path, lambda tmp: Path(tmp).write_text(
+        json.dumps(record, indent=1, default=plain, ensure_ascii=False)), ".json")
 
 
 def describe_config(cfg) -> dict:

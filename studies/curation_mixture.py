@@ -100,7 +100,7 @@ def _model_stats(truth, model, reward, params, key, samples):
 
     from lab.metrics.mixture import mode_shares
 
-    x = model.sample(params, key, samples)
+    x = model.sample(params, key=key, n=samples)
     r = reward(x)
     return {"reward": jnp.mean(r), "exp_reward": jnp.mean(jnp.exp(r)), "exp2_reward": jnp.mean(jnp.exp(2 * r)),
             "entropy": -jnp.mean(model.log_prob(params, x)), "shares": mode_shares(truth, x)}
@@ -136,7 +136,7 @@ def simulate_curated(reward: str, weights: list, means: list, sd: float, radius:
     out = {k: np.asarray(v, np.float64).reshape((R, T1) + v.shape[1:]) for k, v in stats.items()}
     out["gen_var"] = _generalized_variance(w, mu, cov)
     last = lab.models.mixture.MixtureParams(*(jnp.asarray(a[:4, -1]) for a in (w, mu, cov)))
-    draws = jax.vmap(lambda p, k: model.sample(p, k, 150))(last, jax.random.split(jax.random.fold_in(base, 1), 4))
+    draws = jax.vmap(lambda p, k: model.sample(p, key=k, n=150))(last, jax.random.split(jax.random.fold_in(base, 1), 4))
     out["final_draws"] = np.asarray(draws, np.float64).reshape(-1, 2)
     return out
 

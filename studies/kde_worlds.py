@@ -39,7 +39,7 @@ def make_truth(world: str):
         ang = np.arange(4) * np.pi / 2
         means = np.stack([3 * np.cos(ang), 3 * np.sin(ang)], 1)
         return lab.GaussianMixture([0.25] * 4, means.tolist(), [(0.3 * np.eye(2)).tolist()] * 4)
-    return lab.two_moons(1000, noise=0.06, seed=0)
+    return lab.two_moons(n=1000, noise=0.06, key=0)
 
 
 def truth_trace(world: str) -> float:
@@ -117,7 +117,7 @@ def plot(results: dict, cfg: Config):
     colors = {"Replace": "C3", "Accumulate": "C0", "AccumulateSubsample": "C2"}
     t = np.arange(cfg.generations + 1)
     for wi, world in enumerate(WORLDS):
-        real = np.asarray(make_truth(world).sample(jax.random.key(1), cfg.shown))
+        real = np.asarray(make_truth(world).sample(key=jax.random.key(1), n=cfg.shown))
         lim = np.array([real.min(0), real.max(0)]) + np.array([[-1.5], [1.5]])
         for ri, r in enumerate(REGIMES):
             row = wi * len(REGIMES) + ri

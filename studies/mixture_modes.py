@@ -70,7 +70,7 @@ def plot(results: dict, cfg: Config):
     ax = axes[0]
     import jax
 
-    x = np.asarray(truth().sample(jax.random.key(0), 2000))
+    x = np.asarray(truth().sample(key=jax.random.key(0), n=2000))
     ax.scatter(x[:, 0], x[:, 1], s=2, alpha=0.4)
     for w, m in zip(WEIGHTS, MEANS):
         ax.annotate(f"π = {w}", m, xytext=(0, 14), textcoords="offset points", ha="center", fontsize=8,

@@ -143,12 +143,12 @@ def conventions_cell(n: int, seeds: int, seed: int) -> dict:
     import lab
 
     out = {}
-    for tname, truth in (("two_moons", lab.two_moons(1000, noise=0.05, seed=0)), ("MakeMoons", lab.MakeMoons(0.05))):
+    for tname, truth in (("two_moons", lab.two_moons(n=1000, noise=0.05, key=0)), ("MakeMoons", lab.MakeMoons(0.05))):
         for kname, kde in (("scott", lab.KDE("scott")), ("scott_scale1", lab.KDE("scott", scale=1.0))):
             def one(k):
                 ka, kb = jax.random.split(k)
-                p = kde.fit(truth.sample(ka, n), jax.numpy.ones(n))
-                return -jax.numpy.mean(kde.log_prob(p, lab.MakeMoons(0.05).sample(kb, 500)))
+                p = kde.fit(truth.sample(key=ka, n=n), jax.numpy.ones(n))
+                return -jax.numpy.mean(kde.log_prob(p, lab.MakeMoons(0.05).sample(key=kb, n=500)))
 
             v = np.asarray(jax.vmap(one)(jax.random.split(jax.random.key(seed), seeds)))
             out[f"{tname}/{kname}"] = {"mean": float(v.mean()), "se": float(v.std(ddof=1) / np.sqrt(seeds))}

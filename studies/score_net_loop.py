@@ -125,7 +125,7 @@ def loop_run(dim: int, regime: str, n: int, generations: int, replicates: int, w
         q = np.array([[np.asarray(dens(_params(model, ds, r, g))) for g in shown] for r in range(replicates)])
         out.update(x=np.asarray(x), density_mean=q.mean(0), density_r0=q[0])
     else:
-        out["samples"] = np.array([np.asarray(model.sample(_params(model, ds, 0, g), jax.random.key(seed + g), scatter))
+        out["samples"] = np.array([np.asarray(model.sample(_params(model, ds, 0, g), key=jax.random.key(seed + g), n=scatter))
                                    for g in shown])
     return out
 

@@ -6,7 +6,7 @@ from it on n_s of its own samples for a budget of B steps, and the guided denois
 by more than the spread over training seeds.
 
 Protocol (seeds vmapped, ``seeds_per_cell`` per cell, ``run_seeds``):
-  data      ``lab.sims.data.digits()`` split by ``split(labels, held_out, key=fold_in(key(0), 0))`` — the same split
+  data      ``lab.truths.digits()`` split by ``split(labels, held_out, key=fold_in(key(0), 0))`` — the same split
             the evaluation classifier (``digits_classifier(key=0)``) was trained on, so the held-out digits the
             samples are compared with were seen neither by the diffusion models nor by the classifier;
   SIMS      ``lab.sims.run_sims_seeds`` (the ``lab.SIMS`` family, all seeds of a cell in one compiled program;
@@ -125,7 +125,7 @@ def digits_split(held_out: float):
     """(digits Images, train indices, held-out indices): the split of ``digits_classifier(key=0)``."""
     import jax
 
-    from lab.sims import data
+    from lab import truths as data
 
     d = data.digits()
     train, held = data.split(d.labels, held_out, key=jax.random.fold_in(jax.random.key(CLASSIFIER_KEY), 0))

@@ -33,7 +33,7 @@ given generation carry the training noise of one fit.
 
 What is measured at generation t (in the engine, inside the jitted program): the distribution the loop emits — θ_t's
 samples for Replace and Augment, θ_t's guided samples (ω, a_t) for the two SIMS loops — and, for the SIMS loops,
-θ_t's own unguided samples (``OfBase``; drawn dashed). 2-D world: ``lab.sims.data.ring``; metrics against the
+θ_t's own unguided samples (``OfBase``; drawn dashed). 2-D world: ``lab.truths.ring``; metrics against the
 analytic truth (``lab.metrics.samples``): sliced W₂ (64 directions) between n_eval model draws and n_eval truth
 draws, the NLL under the truth (``NLLUnderTruth``), k-NN precision/recall (k = 5). The dotted lines are the same
 estimators between two truth sets (the sliced W₂ floor; the Monte Carlo truth entropy). Digits world (gpu preset):
@@ -147,8 +147,8 @@ PRESETS["quick"], PRESETS["full"] = PRESETS["cpu-quick"], PRESETS["cpu-full"]
 # ---------------------------------------------------------------------------------------------------------- worlds
 
 def truth(settings: dict):
-    """The 2-D ring mixture of the settings (``lab.sims.data.ring``)."""
-    from lab.sims import data as sd
+    """The 2-D ring mixture of the settings (``lab.truths.ring``)."""
+    from lab import truths as sd
 
     return sd.ring(settings["k"], settings["radius"], settings["std"])
 
@@ -165,7 +165,7 @@ class Rows:
     def dim(self) -> int:
         return self.points.shape[1]
 
-    def sample(self, key, n: int):
+    def sample(self, *, key, n: int):
         import jax
         import jax.numpy as jnp
 
@@ -226,7 +226,7 @@ class DigitsFeatures:
         from lab.sims.evaluate import _hidden
 
         _, clf, ref = digits_world()
-        x = jnp.clip(model.sample(params, key, self.samples), -1.0, 1.0)
+        x = jnp.clip(model.sample(params, key=key, n=self.samples), -1.0, 1.0)
         f = _hidden(tuple((jnp.asarray(w, x.dtype), jnp.asarray(b, x.dtype)) for w, b in clf), x, jnp)
         r = jnp.asarray(ref, f.dtype)
         if self.kind == "fd":
@@ -320,8 +320,8 @@ def references(settings: dict) -> dict:
         return {}
     tr = truth(settings)
     k = jax.random.key(settings["key"] + 777)
-    a, b = (tr.sample(jax.random.fold_in(k, i), settings["n_eval"]) for i in (0, 1))
-    return {"w2_floor": float(sliced_w2(a, b, jax.random.fold_in(k, 2), settings["projections"])),
+    a, b = (tr.sample(key=jax.random.fold_in(k, i), n=settings["n_eval"]) for i in (0, 1))
+    return {"w2_floor": float(sliced_w2(a, b, key=jax.random.fold_in(k, 2), projections=settings["projections"])),
             "nll_truth": float(-tr.log_prob(a).mean())}
 
 
@@ -349,7 +349,7 @@ def run_loop(loop: str, settings: dict) -> dict:
     ds, params = lab.simulate(world_truth(settings), fam, reg, n=settings["n"], generations=G, replicates=R,
                               key=settings["key"], metrics=list(ms), return_params=True)
     last = jax.tree.map(lambda a: a[0, G], params)
-    x = np.asarray(fam.sample(last, jax.random.key(settings["key"] + 999), settings["scatter"]), np.float32)
+    x = np.asarray(fam.sample(last, key=jax.random.key(settings["key"] + 999), n=settings["scatter"]), np.float32)
     values = {METRIC_KEYS[m.name]: ds[m.name].values.tolist() for m in metrics(settings)}
     unguided = {METRIC_KEYS[m.name]: ds[f"base_{m.name}"].values.tolist() for m in metrics(settings)} \
         if loop in GUIDED else {}
@@ -485,7 +485,7 @@ def plot(results: dict, cfg: Config):
         if ring:
             import jax
 
-            real = np.asarray(truth(s).sample(jax.random.key(0), len(x)))
+            real = np.asarray(truth(s).sample(key=jax.random.key(0), n=len(x)))
             ax.scatter(real[:, 0], real[:, 1], s=3, color="0.75", label="truth draws")
             ax.scatter(x[:, 0], x[:, 1], s=3, color=COLORS[loop], label=f"generation {cfg.generations}")
             lim = 1.4 * s["radius"] + 4 * s["std"]

@@ -5,7 +5,7 @@ THEORY N1): in a synthetic augmentation loop, the second-generation SIMS still i
 polluted by synthetic data D_p with |D_p| below 60 % of |D_r| (CIFAR-10: |D_p| < 30k; FFHQ-64: 20 %). Question for
 the lab's run: at which pollution share does SIMS stop improving on its base?
 
-Setting (2-D world, exact metrics; ``lab.sims.data.ring``), the paper's reading of "share", ρ = |D_p| / |D_r|:
+Setting (2-D world, exact metrics; ``lab.truths.ring``), the paper's reading of "share", ρ = |D_p| / |D_r|:
     real       D_r, n truth draws;
     polluter   the previous generation: ``lab.Diffusion`` (EDM, MLP) fitted on D_r for ``polluter_steps`` steps
                (``Diffusion.fit``, its own key, seeds vmapped), a fifth of the base's budget, so that its rows are
@@ -147,9 +147,9 @@ def toy_metrics(settings: dict, samples, keys) -> dict:
 
     def one(x, key):
         x = x.astype(jnp.float64)
-        ref = tr.sample(jax.random.fold_in(key, 0), m)
-        p, r = knn_precision_recall(tr.sample(jax.random.fold_in(key, 1), pr), x[:pr], 5)
-        return {"w2": sliced_w2(ref, x[:m], jax.random.fold_in(key, 2), settings["projections"]),
+        ref = tr.sample(key=jax.random.fold_in(key, 0), n=m)
+        p, r = knn_precision_recall(tr.sample(key=jax.random.fold_in(key, 1), n=pr), x[:pr], 5)
+        return {"w2": sliced_w2(ref, x[:m], key=jax.random.fold_in(key, 2), projections=settings["projections"]),
                 "nll": -jnp.mean(tr.log_prob(x)), "precision": p, "recall": r}
 
     out = jax.jit(jax.vmap(one))(jnp.asarray(samples), keys)
@@ -187,12 +187,12 @@ def _sources(settings_json: str):
     tr = loop_study.truth(settings)
     n = settings["n"]
     roots = _root(settings)
-    real = jax.vmap(lambda k: tr.sample(jax.random.fold_in(k, 10_000), n))(roots).astype(jnp.float32)
+    real = jax.vmap(lambda k: tr.sample(key=jax.random.fold_in(k, 10_000), n=n))(roots).astype(jnp.float32)
     pol = diffusion(settings, settings["polluter_steps"])
 
     def make(x, k):
         p = pol.fit(x, jnp.ones(n, jnp.float32), key=jax.random.fold_in(k, 10_002))
-        return pol.sample(p, jax.random.fold_in(k, 10_003), n).astype(jnp.float32), p.loss
+        return pol.sample(p, key=jax.random.fold_in(k, 10_003), n=n).astype(jnp.float32), p.loss
 
     synthetic, loss = jax.jit(jax.vmap(make))(real, roots)
     if not np.all(np.isfinite(np.asarray(loss))):
@@ -225,7 +225,7 @@ def _sims_fn(settings_json: str):
     def one(x, w, key):
         params = model.fit(x, w, key=jax.random.fold_in(key, 0))
         k3 = jax.random.fold_in(key, 3)
-        samples = tuple(dc_replace(model, omega=float(om)).sample(params, k3, settings["n_eval"]).astype(jnp.float32)
+        samples = tuple(dc_replace(model, omega=float(om)).sample(params, key=k3, n=settings["n_eval"]).astype(jnp.float32)
                         for om in settings["omegas"])
         return samples, params.base.loss, params.aux.loss
 

@@ -15,7 +15,7 @@ Choosing q_c ∝ b_c² / t_c (t the target) makes b_c / q_c ∝ t_c / b_c, so
     w_c(ω) ∝ b_c^{1−ω} t_c^ω:
 the geometric path from the base's proportions (ω = 0) to the target (ω = 1), overshooting past it for ω > 1. The
 auxiliary is fine-tuned on n_s rows drawn from a pool of the base's samples labelled by the classifier, with counts
-``largest_remainder(q, n_s)`` per class (``lab.sims.data.skewed``), q computed from b̂, the classifier's histogram of
+``largest_remainder(q, n_s)`` per class (``lab.truths.skewed``), q computed from b̂, the classifier's histogram of
 the pool (what the base actually produces, not its training proportions). When a class's pool is too small for its
 count, n_s is lowered to the largest size the pool can fill. The idealisation is exact only in the product-density
 limit: the guided sampler integrates noised scores, for which p_r^{1+ω} p_s^{−ω} is not preserved (as for
@@ -24,7 +24,7 @@ its curve w(ω) is drawn dashed as the idealised prediction, not as an oracle.
 
 Protocol (seeds vmapped, ``seeds_per_cell`` per cell, ``run_seeds``; each stage below is one compiled program
 over the seeds, with the classifier's labelling and the selection on the CPU between them): split as ``sims_digits`` (the classifier's held-out digits are never
-trained on); skewed training set (``lab.sims.data.skewed``) of n_train rows with proportions ∝ (skew for classes
+trained on); skewed training set (``lab.truths.skewed``) of n_train rows with proportions ∝ (skew for classes
 0–4, 1 for 5–9); base (``Diffusion.fit``), pool (``Diffusion.sample``), selection, auxiliary (``Diffusion.finetune``
 on the selected rows, zero-weight padded to n_s so that the seeds share one shape), guided samples for every ω from
 common noises (``replace(sims, omega=ω).sample``); ``evaluate_digits`` against the held-out digits with the target.
@@ -163,7 +163,7 @@ def predicted_weights(b, t, omega: float) -> np.ndarray:
 def selection_counts(q, available, n: int) -> np.ndarray:
     """Per-class counts ``largest_remainder(q, m)`` for the largest m ≤ n that every class's pool can fill
     (count_c ≤ available_c); m ≥ 1 unless no class is available."""
-    from lab.sims.data import largest_remainder
+    from lab.truths import largest_remainder
 
     available = np.asarray(available, int)
     for m in range(int(n), 0, -1):
@@ -205,7 +205,8 @@ def run_seeds(seeds: list, skew: float, n_train: int, width: int, depth: int, ba
 
     from lab.diffusion import SIMSParams
     from lab.keys import key_data
-    from lab.sims import data, evaluate
+    from lab import truths as data
+    from lab.sims import evaluate
 
     t0 = time.perf_counter()
     kw = dict(width=width, depth=depth, base_steps=base_steps, batch=batch, lr=lr, ema_decay=ema_decay,
@@ -219,10 +220,10 @@ def run_seeds(seeds: list, skew: float, n_train: int, width: int, depth: int, ba
     ks = lambda i: jnp.stack([kk[i] for kk in k])  # noqa: E731  (S,) keys of stage i
     d, train, held = base_study.digits_split(held_out)
     clf = evaluate.digits_classifier(key=base_study.CLASSIFIER_KEY)
-    sets = [data.skewed(d.x[train], d.labels[train], proportions(skew), n_train, kk[0]) for kk in k]
+    sets = [data.skewed(d.x[train], d.labels[train], proportions(skew), n=n_train, key=kk[0]) for kk in k]
     xs = jnp.asarray(np.stack([x for x, _ in sets]), jnp.float32)
     base = jax.jit(jax.vmap(lambda x, key: diff.fit(x, jnp.ones(x.shape[0]), key=key)))(xs, ks(1))
-    pools = np.clip(np.asarray(jax.jit(jax.vmap(lambda p, key: diff.sample(p, key, n_pool)))(base, ks(2))), -1, 1)
+    pools = np.clip(np.asarray(jax.jit(jax.vmap(lambda p, key: diff.sample(p, key=key, n=n_pool)))(base, ks(2))), -1, 1)
     chosen, plain, info = [], [], []
     for i, kk in enumerate(k):
         pool = pools[i].astype(np.float32)
@@ -231,7 +232,7 @@ def run_seeds(seeds: list, skew: float, n_train: int, width: int, depth: int, ba
         q = selection_weights(b_hat, target)
         counts = selection_counts(q, np.bincount(pool_labels, minlength=CLASSES), n_synthetic)
         m = int(counts.sum())
-        sel, _ = data.skewed(pool, pool_labels, counts / m, m, kk[3])
+        sel, _ = data.skewed(pool, pool_labels, counts / m, n=m, key=kk[3])
         chosen.append(_pad(np.asarray(sel, np.float32), n_synthetic))
         # control: plain SIMS, m pool rows taken without regard to class; its permutation key fold_in(k[3], 2) is
         # its own (data.skewed uses fold_in(k[3], 0) and fold_in(k[3], 1) for the selection)
@@ -244,8 +245,8 @@ def run_seeds(seeds: list, skew: float, n_train: int, width: int, depth: int, ba
     aux_plain = tune(base, stack(plain, 0), stack(plain, 1), jax.vmap(lambda key: jax.random.fold_in(key, 1))(ks(4)))
 
     def guided(b, a, ap, key):
-        return tuple((replace(model, omega=w).sample(SIMSParams(b, a), key, n_samples).astype(jnp.float32),
-                      replace(model, omega=w).sample(SIMSParams(b, ap), key, n_samples).astype(jnp.float32))
+        return tuple((replace(model, omega=w).sample(SIMSParams(b, a), key=key, n=n_samples).astype(jnp.float32),
+                      replace(model, omega=w).sample(SIMSParams(b, ap), key=key, n=n_samples).astype(jnp.float32))
                      for w in omegas)
 
     samples = jax.jit(jax.vmap(guided))(base, aux, aux_plain, ks(5))

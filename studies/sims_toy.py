@@ -92,8 +92,8 @@ PANEL_BINS = 70  # the density panels are 2-D histograms of seed 0's samples (st
 
 
 def truth(modes: int, radius: float, mode_std: float):
-    """The ring mixture, ``lab.sims.data.ring``."""
-    from lab.sims import data
+    """The ring mixture, ``lab.truths.ring``."""
+    from lab import truths as data
 
     return data.ring(modes, radius, mode_std)
 
@@ -145,7 +145,7 @@ def sweep(n: int, modes: int, radius: float, mode_std: float, width: int, depth:
     sd = sigma_data(modes, radius, mode_std)
     model = family(width, depth, base_steps, budget, batch, lr, n, sampler_steps, sd)
     keys = jnp.stack([jax.random.fold_in(jax.random.key(seed), s) for s in range(seeds)])
-    real = np.stack([np.asarray(gm.sample(jax.random.fold_in(k, 10), n)) for k in keys])  # (S, n, 2)
+    real = np.stack([np.asarray(gm.sample(key=jax.random.fold_in(k, 10), n=n)) for k in keys])  # (S, n, 2)
     t0 = time.perf_counter()
     res = run_sims_seeds(real, SIMSConfig(model, omegas=tuple(omegas), n_samples=samples), keys=keys)
     t_sims = time.perf_counter() - t0
@@ -156,20 +156,20 @@ def sweep(n: int, modes: int, radius: float, mode_std: float, width: int, depth:
     lim = radius + 1.2
     panels = {}
     for i, k in enumerate(keys):
-        ref = np.asarray(gm.sample(jax.random.fold_in(k, 11), ot_samples))
+        ref = np.asarray(gm.sample(key=jax.random.fold_in(k, 11), n=ot_samples))
         for j, w in enumerate(omegas):
             x = np.asarray(res.samples[w][i], np.float64)
             for m, v in _metrics(gm, x, ref, ot_samples).items():
                 out[m][i, j] = v
             if i == 0:
                 panels[str(float(w))] = _hist(x, lim)
-        t_truth = np.asarray(gm.sample(jax.random.fold_in(k, 12), samples))
+        t_truth = np.asarray(gm.sample(key=jax.random.fold_in(k, 12), n=samples))
         for m, v in _metrics(gm, t_truth, ref, ot_samples).items():
             floor[m][i] = v
         if i == 0:
             aux = suite.tree_index(res.params.aux, 0)
             panels["truth"] = _hist(t_truth, lim)
-            panels["aux"] = _hist(np.asarray(model.base.sample(aux, jax.random.fold_in(k, 3), samples)), lim)
+            panels["aux"] = _hist(np.asarray(model.base.sample(aux, key=jax.random.fold_in(k, 3), n=samples)), lim)
     return {"metrics": {m: v.tolist() for m, v in out.items()}, "floor": {m: v.tolist() for m, v in floor.items()},
             "panels": panels, "panel_lim": lim, "omegas": [float(w) for w in omegas],
             "base_loss": np.asarray(res.params.base.loss).tolist(), "aux_loss": np.asarray(res.params.aux.loss).tolist(),

@@ -118,7 +118,7 @@ def perturbed_cell(ratio: float, n: int, delta0: float, e0: float, generations: 
     plan = regime.plan(n, generations)
 
     def one(rkey):
-        real0 = truth.sample(keys.stream(keys.cell_key(rkey, 0), keys.REAL), n)
+        real0 = truth.sample(key=keys.stream(keys.cell_key(rkey, 0), keys.REAL), n=n)
         fit = model.fit(real0, jnp.ones((n,)))
         mu_hat, v_hat = fit.mean[0], fit.cov[0, 0]
         p0 = lab.GaussianParams(fit.mean + delta0 * jnp.sqrt(v_hat), fit.cov * (1 + e0))  # the injected start
@@ -126,8 +126,8 @@ def perturbed_cell(ratio: float, n: int, delta0: float, e0: float, generations: 
         def body(carry, t):
             params, state = carry
             kt = keys.cell_key(rkey, t)
-            sx, sw = synthesize(model, params, truth, regime.transforms, kt, plan.synthetic)
-            state = regime.step(state, None, sx, sw, t, keys.stream(kt, keys.REGIME))
+            sx, sw = synthesize(model, params, truth, regime.transforms, key=kt, m=plan.synthetic)
+            state = regime.step(state, None, sx, sw, t, key=keys.stream(kt, keys.REGIME))
             params = model.fit(*regime.training_set(state))
             return (params, state), params
 

@@ -49,7 +49,7 @@ def test_eq8_form_equals_the_weighted_denoiser_loss(name):
     """λ(σ) ‖D(y + n; σ) − y‖² = ‖F(c_in (y + n); c_noise) − target‖² row by row, λ = 1/c_out² (eq. 2 vs eq. 8), all
     in float64 around a perturbed OneHidden network (so only float64 rounding separates the two)."""
     pre, net = PRECONDS[name], OneHidden(16)
-    params = _f64(net.init(jax.random.key(2), 2, pre.n_cond))
+    params = _f64(net.init(key=jax.random.key(2), dim=2, n_cond=pre.n_cond))
     F = lambda x, c: net.apply(params, x, c)  # noqa: E731
     k1, k2, k3 = jax.random.split(jax.random.key(3), 3)
     y = 2.0 * jax.random.normal(k1, (50, 2))
@@ -65,7 +65,7 @@ def test_denoiser_is_identity_as_sigma_vanishes(name):
     """|D(x; σ) − x| ≤ (1 − c_skip)|x| + |c_out| |F| → 0 as σ → 0, for a network whose F is far from 0 (float32:
     plus 4ε|x| of rounding); the gap falls ≥ 10× from σ = 1e-2 to 1e-4."""
     pre, net = PRECONDS[name], OneHidden(16)
-    params = jax.tree_util.tree_map(lambda a: a + 0.3, net.init(jax.random.key(0), 2, pre.n_cond))
+    params = jax.tree_util.tree_map(lambda a: a + 0.3, net.init(key=jax.random.key(0), dim=2, n_cond=pre.n_cond))
     F = lambda x, c: net.apply(params, x, c)  # noqa: E731
     x = 3.0 * jax.random.normal(jax.random.key(1), (100, 2), jnp.float32)
     gaps = []
@@ -100,7 +100,7 @@ def test_edm_loss_of_the_zero_network_is_the_dimension():
     SE √(2d/B) = 0.0089 (d = 4, B = 100 000); 5 SE detects a 1.1 % error."""
     d, B = 4, 100_000
     y = 0.5 * jax.random.normal(jax.random.key(4), (B, d), jnp.float32)
-    value = float(dsm_loss(EDM(sigma_data=0.5), lambda x, c: jnp.zeros_like(x), y, jax.random.key(5)))
+    value = float(dsm_loss(EDM(sigma_data=0.5), lambda x, c: jnp.zeros_like(x), y, key=jax.random.key(5)))
     assert abs(value - d) < 5 * np.sqrt(2 * d / B)
 
 
@@ -109,16 +109,16 @@ def test_vp_loss_is_ddpms_noise_prediction_loss():
     equals E‖ε̂(α_t y + σ_t ε; α_t, σ_t) − ε‖² (Ho et al. 2020) recomputed from the same key (σ and ε drawn as
     ``dsm_loss`` draws them). float32 throughout: tolerance 1e-5 relative (a few roundings of terms of order 1)."""
     pre, net = VP(), OneHidden(8)
-    params = net.init(jax.random.key(6), 2, 2)
+    params = net.init(key=jax.random.key(6), dim=2, n_cond=2)
     y = 1.5 * jax.random.normal(jax.random.key(7), (512, 2), jnp.float32)
     key = jax.random.key(8)
     ks, kn = jax.random.split(key)
-    sigma = pre.sample_sigma(ks, 512)
+    sigma = pre.sample_sigma(key=ks, n=512)
     eps = jax.random.normal(kn, y.shape, jnp.float32)
     alpha, sig_t = 1 / jnp.sqrt(1 + sigma**2), sigma / jnp.sqrt(1 + sigma**2)
     eps_hat = net.apply(params, alpha[:, None] * y + sig_t[:, None] * eps, jnp.stack([alpha, sig_t], -1))
     ddpm = jnp.mean(jnp.sum((eps_hat - eps) ** 2, axis=-1))
-    ours = jax.jit(lambda p, y, k: dsm_loss(pre, lambda x, c: net.apply(p, x, c), y, k))(params, y, key)
+    ours = jax.jit(lambda p, y, k: dsm_loss(pre, lambda x, c: net.apply(p, x, c), y, key=k))(params, y, key)
     np.testing.assert_allclose(float(ours), float(ddpm), rtol=1e-5)
 
 
@@ -178,7 +178,7 @@ def _exact_draws(name, kind, key=0):
     pre = PRECONDS[name]
     cfg = Sampler(steps=SAMPLER_STEPS[name, kind], kind=kind)
     sig = pre.sigmas(cfg.steps)
-    z = samplers.initial_noise(jax.random.key(key), N_DRAWS, 2, cfg.steps)
+    z = samplers.initial_noise(key=jax.random.key(key), n=N_DRAWS, dim=2, steps=cfg.steps)
     run = jax.jit(lambda z: solve(mixture_denoiser(MIX), z, sig, pre.prior_std(sig[0]), cfg))
     return np.asarray(run(z), np.float64), float(sig[sig > 0][-1]) if pre is PRECONDS["VP"] else 0.0
 
@@ -226,7 +226,7 @@ def test_churned_heun_also_recovers_the_weights():
     the weight 0.5 are detected)."""
     n, pre = 2000, EDM()
     cfg = Sampler(steps=32, S_churn=10.0, S_tmin=0.05, S_tmax=50.0)
-    z = samplers.initial_noise(jax.random.key(8), n, 2, cfg.steps)
+    z = samplers.initial_noise(key=jax.random.key(8), n=n, dim=2, steps=cfg.steps)
     x = solve(mixture_denoiser(MIX), z, pre.sigmas(32), pre.prior_std(80.0), cfg)
     assign = np.asarray(jnp.argmax(MIX.component_log_probs(jnp.asarray(x, jnp.float64)), axis=-1))
     share = np.bincount(assign, minlength=3) / n

@@ -44,8 +44,8 @@ def test_fit_and_sampling_follow_the_default_device():
     assert dev != jax.devices()[0], "import lab should create 2 CPU devices"
     with jax.default_device(dev):
         params = jax.jit(SIMS.fit)(_data(), jnp.ones(64), key=jax.random.key(1))
-        x = jax.jit(lambda p: BASE.sample(p, jax.random.key(3), 16))(params.base)
-        g = jax.jit(lambda p: SIMS.sample(p, jax.random.key(3), 16))(params)
+        x = jax.jit(lambda p: BASE.sample(p, key=jax.random.key(3), n=16))(params.base)
+        g = jax.jit(lambda p: SIMS.sample(p, key=jax.random.key(3), n=16))(params)
     assert _leaves_on(params, dev) and x.devices() == {dev} and g.devices() == {dev}
     assert {leaf.dtype for leaf in jax.tree_util.tree_leaves(params)} == {jnp.dtype(jnp.float32)}
     assert np.all(np.isfinite(np.asarray(g))) and g.shape == (16, 2)
@@ -66,5 +66,5 @@ def test_no_float64_arrays_in_the_traced_guided_sampler():
     params = jax.eval_shape(lambda k: SIMS.fit(_data(), jnp.ones(64), key=k), jax.random.key(0))
     for space in ("denoiser", "score"):
         fam = lab.SIMS(BASE, omega=0.5, budget=5, synthetic=16, space=space)
-        jaxpr = jax.make_jaxpr(lambda p: fam.sample(p, jax.random.key(1), 32))(params)
+        jaxpr = jax.make_jaxpr(lambda p: fam.sample(p, key=jax.random.key(1), n=32))(params)
         assert _large_f64(jaxpr) == ["convert_element_type"], space

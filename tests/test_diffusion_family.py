@@ -30,7 +30,7 @@ def _bits(a, b):
 
 @pytest.fixture(scope="module")
 def data():
-    return TRUTH.sample(jax.random.key(0), N)
+    return TRUTH.sample(key=jax.random.key(0), n=N)
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +63,14 @@ def test_omega_zero_is_the_base_bit_for_bit(fitted):
     ``lax.cond`` of ``guidance.guide``), both under jit like the base; ω = 1 differs."""
     params = fitted[1]
     key, n = jax.random.key(11), 50
-    base = jax.jit(lambda p, k: BASE.sample(p, k, n))(params.base, key)
-    at_zero = jax.jit(lambda p, k: replace(SIMS, omega=0.0).sample(p, k, n))(params, key)
+    base = jax.jit(lambda p, k: BASE.sample(p, key=k, n=n))(params.base, key)
+    at_zero = jax.jit(lambda p, k: replace(SIMS, omega=0.0).sample(p, key=k, n=n))(params, key)
     assert np.array_equal(np.asarray(base), np.asarray(at_zero))
-    z = BASE.noise(key, n, 2)
+    z = BASE.noise(key=key, n=n, dim=2)
     traced = jax.jit(lambda p, w: BASE.solve(SIMS.guided_denoiser(p, w), z))(params, jnp.float32(0.0))
     plain = jax.jit(lambda p: BASE.solve(BASE.denoiser(p), z))(params.base)
     assert np.array_equal(np.asarray(traced), np.asarray(plain))
-    one = jax.jit(lambda p, k: SIMS.sample(p, k, n))(params, key)
+    one = jax.jit(lambda p, k: SIMS.sample(p, key=k, n=n))(params, key)
     assert not np.array_equal(np.asarray(base), np.asarray(one))
 
 
@@ -99,8 +99,8 @@ def test_denoiser_and_score_space_guidance_agree(fitted):
     scale of the values involved."""
     params = fitted[1]
     guided = replace(SIMS, omega=1.5)
-    xd = jax.jit(lambda p: guided.sample(p, jax.random.key(12), 200))(params)
-    xs = jax.jit(lambda p: replace(guided, space="score").sample(p, jax.random.key(12), 200))(params)
+    xd = jax.jit(lambda p: guided.sample(p, key=jax.random.key(12), n=200))(params)
+    xs = jax.jit(lambda p: replace(guided, space="score").sample(p, key=jax.random.key(12), n=200))(params)
     tol = 2 * BASE.sampler.steps * 4 * EPS32 * 3 * BASE.precond.sigma_max
     assert float(jnp.max(jnp.abs(xd - xs))) < tol
     D_r, D_s = BASE.denoiser(params.base), BASE.denoiser(params.aux)
@@ -207,7 +207,7 @@ def test_checkpoint_round_trip_is_bit_exact(fitted, tmp_path, which):
 def test_checkpoint_round_trip_of_a_vp_one_hidden_family_with_a_seed_axis(tmp_path):
     """ScoreNetDiffusion (OneHidden, VP, Euler–Maruyama sampler) with a leading batch axis of 3 (vmapped fits)."""
     fam = lab.ScoreNetDiffusion(4, steps=3, batch=8, sampler="sde", sample_steps=5, time_law="log_uniform")
-    x = TRUTH.sample(jax.random.key(0), 16)
+    x = TRUTH.sample(key=jax.random.key(0), n=16)
     params = jax.vmap(lambda k: fam.fit(x, jnp.ones(16), key=k))(jax.random.split(jax.random.key(0), 3))
     fam2, params2 = checkpoint.load(checkpoint.save(tmp_path / "f1.npz", fam, params))
     assert fam2 == fam and _bits(params, params2) and params2.weights["W1"].shape == (3, 4, 4)
@@ -233,7 +233,7 @@ def test_run_sims_end_to_end_tiny(data):
     assert set(res.samples) == {0.0, 1.0}
     assert all(v.shape == (N, 2) and np.all(np.isfinite(v)) for v in res.samples.values())
     assert res.record["omegas"] == [0.0, 1.0] and res.record["data_shape"] == [N, 2]
-    base = jax.jit(lambda p: BASE.sample(p, jax.random.fold_in(jax.random.key(20), 3), N))(res.params.base)
+    base = jax.jit(lambda p: BASE.sample(p, key=jax.random.fold_in(jax.random.key(20), 3), n=N))(res.params.base)
     np.testing.assert_array_equal(np.asarray(base, np.float32), res.samples[0.0])
     assert not np.array_equal(res.samples[0.0], res.samples[1.0])
 

@@ -82,7 +82,7 @@ def test_trained_score_approaches_the_closed_form():
     N(sample mean, sample variance) of the same 4096 points, the floor of a correctly specified parametric fit, has
     error 0.012. The bound 0.1 is 3× that measurement; a wrong σ_t in s = −ε̂/σ or a broken time law gives errors of
     order one."""
-    x = GAUSS.sample(jax.random.key(0), 4096)
+    x = GAUSS.sample(key=jax.random.key(0), n=4096)
     errs = []
     for steps in (200, 2000):
         model = lab.ScoreNetDiffusion(64, steps=steps, lr=1e-2, batch=256)

@@ -46,7 +46,7 @@ def test_replicate_does_not_depend_on_batching(regime):
 def test_generation_zero_is_fit_on_real_data():
     ds = sim(generations=0, replicates=2)
     k0 = lab.keys.cell_key(lab.keys.replicate_key(jax.random.key(3), 1), 0)
-    x = TRUTH.sample(lab.keys.stream(k0, lab.keys.REAL), 20)
+    x = TRUTH.sample(key=lab.keys.stream(k0, lab.keys.REAL), n=20)
     p = lab.GaussianFit().fit(x, jnp.ones(20))
     assert np.allclose(ds["cov"].values[1, 0], p.cov) and np.allclose(ds["mean"].values[1, 0], p.mean)
 
@@ -56,13 +56,13 @@ def test_regimes_training_set_sizes(n, m, t):
     real0 = jnp.ones((n, 1))
     cases = [(lab.Replace(synthetic=m), m), (lab.Accumulate(synthetic=m), n + t * m),
              (lab.AccumulateSubsample(synthetic=m), n), (lab.Augment(synthetic=m), n + m),
-             (lab.Augment(synthetic=m, keep_all=True), n + t * m), (lab.Fresh(real=3, synthetic=m), 3 + m)]
+             (lab.Fresh(real=3, synthetic=m), 3 + m)]
     for regime, size in cases:
         plan = regime.plan(n, 5)
         state = regime.init(real0, plan)
         for s in range(1, t + 1):
             state = regime.step(state, jnp.ones((plan.real, 1)), jnp.ones((plan.synthetic, 1)),
-                                jnp.ones(plan.synthetic), s, jax.random.key(s))
+                                jnp.ones(plan.synthetic), s, key=jax.random.key(s))
         x, w = regime.training_set(state)
         assert x.shape[0] == plan.buffer and float(w.sum()) == size, type(regime).__name__
 

@@ -28,7 +28,7 @@ FAMILIES = sorted(CASES)
 
 
 def _real(truth, key=0):
-    return truth.sample(jax.random.key(key), N)
+    return truth.sample(key=jax.random.key(key), n=N)
 
 
 def _fit_fn(model):
@@ -56,7 +56,7 @@ def test_fit_returns_finite_params(family):
 def test_sample_shape_and_dtype(family):
     truth, model = CASES[family]()
     params = _fit(model, _real(truth))
-    x = model.sample(params, jax.random.key(1), 17)
+    x = model.sample(params, key=jax.random.key(1), n=17)
     assert x.shape == (17, truth.dim)
     assert x.dtype == _real(truth).dtype
 
@@ -78,8 +78,8 @@ def test_fit_same_key_same_bits(family):
 def test_same_key_same_bits(family):
     truth, model = CASES[family]()
     params = _fit(model, _real(truth))
-    a, b = model.sample(params, jax.random.key(3), 50), model.sample(params, jax.random.key(3), 50)
-    c = model.sample(params, jax.random.key(4), 50)
+    a, b = model.sample(params, key=jax.random.key(3), n=50), model.sample(params, key=jax.random.key(3), n=50)
+    c = model.sample(params, key=jax.random.key(4), n=50)
     assert np.array_equal(np.asarray(a), np.asarray(b))
     assert not np.array_equal(np.asarray(a), np.asarray(c))
 
@@ -88,7 +88,7 @@ def test_same_key_same_bits(family):
 def test_zero_weight_slots_are_ignored(family):
     truth, model = CASES[family]()
     x = _real(truth)
-    garbage = truth.sample(jax.random.key(9), 25)
+    garbage = truth.sample(key=jax.random.key(9), n=25)
     garbage = garbage * 7 + 3 if jnp.issubdtype(garbage.dtype, jnp.floating) else garbage
     xb = jnp.concatenate([garbage[:10], x, garbage[10:]])
     wb = jnp.concatenate([jnp.zeros(10), jnp.ones(N), jnp.zeros(15)])
@@ -134,7 +134,7 @@ BAD = [
     lambda: lab.GaussianMixture([1.0], [[0.0, 1.0]], [[[1.0]]]),
     lambda: lab.Categorical([0.5, -0.1, 0.6]), lambda: lab.zipf(0), lambda: lab.zipf(5, -1.0),
     lambda: lab.LinearModel([1.0], 0.0), lambda: lab.LinearModel([[1.0]], 1.0), lambda: lab.Dataset(np.zeros((0, 2))),
-    lambda: lab.Dataset([np.nan, 1.0]), lambda: lab.two_moons(1, seed=0), lambda: lab.two_moons(10, -1.0, seed=0),
+    lambda: lab.Dataset([np.nan, 1.0]), lambda: lab.two_moons(n=1, key=0), lambda: lab.two_moons(n=10, noise=-1.0, key=0),
 ]
 
 
@@ -153,15 +153,46 @@ def test_check_rejects_mismatched_truth():
         lab.KDE().check(lab.Categorical(lab.zipf(6)))
 
 
+def test_categorical_fit_takes_its_size_from_the_truth():
+    """CategoricalFit() gets k from the truth through simulate: the same run, attrs and bits as CategoricalFit(k); an
+    explicit k is still checked; fitting outside simulate without k names the parameter."""
+    truth = lab.Categorical(lab.zipf(6, 1.0))
+    kw = dict(n=30, generations=3, replicates=4, key=5)
+    a = lab.simulate(truth, lab.CategoricalFit(), lab.Replace(), **kw)
+    b = lab.simulate(truth, lab.CategoricalFit(6), lab.Replace(), **kw)
+    assert a.identical(b)
+    assert lab.CategoricalFit().for_truth(truth) == lab.CategoricalFit(6)
+    with pytest.raises(ValueError, match="categories"):
+        lab.simulate(truth, lab.CategoricalFit(5), lab.Replace(), **kw)
+    with pytest.raises(ValueError, match="categories"):
+        lab.CategoricalFit().for_truth(lab.Gaussian([0.0], [[1.0]]))
+    with pytest.raises(ValueError, match="categories"):
+        lab.CategoricalFit().fit(jnp.zeros((3, 1), jnp.int32), jnp.ones(3))
+
+
+def test_every_truth_samples_with_keyword_only_key():
+    import inspect
+
+    from lab import truths
+
+    for name in ("Gaussian", "GaussianMixture", "Categorical", "LinearModel", "Dataset", "MakeMoons", "Images"):
+        params = inspect.signature(getattr(truths, name).sample).parameters
+        assert [(p, params[p].kind) for p in ("key", "n")] == [
+            ("key", inspect.Parameter.KEYWORD_ONLY), ("n", inspect.Parameter.KEYWORD_ONLY)], name
+    d = truths.digits()
+    x = d.sample(key=jax.random.key(0), n=5)
+    assert x.shape == (5, 64) and np.isin(np.asarray(x), d.x).all()
+
+
 def test_truths_sample_and_log_prob():
     gm = lab.GaussianMixture([0.3, 0.7], [[0.0, 0.0], [1.0, 2.0]], [np.eye(2), 2 * np.eye(2)])
-    x = np.asarray(gm.sample(jax.random.key(0), 5))
+    x = np.asarray(gm.sample(key=jax.random.key(0), n=5))
     from scipy.stats import multivariate_normal as mvn
     ref = np.log(0.3 * mvn(gm.means[0], gm.covs[0]).pdf(x) + 0.7 * mvn(gm.means[1], gm.covs[1]).pdf(x))
     np.testing.assert_allclose(gm.log_prob(jnp.asarray(x)), ref, rtol=1e-10)
     lm = lab.LinearModel([2.0], 0.5)
-    xy = lm.sample(jax.random.key(1), 4000)
+    xy = lm.sample(key=jax.random.key(1), n=4000)
     assert xy.shape == (4000, 2)
     assert abs(float(jnp.mean((xy[:, 1] - 2 * xy[:, 0]) ** 2)) - 0.25) < 5 * 0.25 * np.sqrt(2 / 4000)
-    moons = lab.two_moons(200, 0.05, seed=0)
-    assert moons.sample(jax.random.key(0), 7).shape == (7, 2) and moons.describe()["shape"] == [200, 2]
+    moons = lab.two_moons(n=200, noise=0.05, key=0)
+    assert moons.sample(key=jax.random.key(0), n=7).shape == (7, 2) and moons.describe()["shape"] == [200, 2]

@@ -12,7 +12,7 @@ TOL = 1e-5  # absolute, on weights, means and covariances (both runs converged t
 def test_em_matches_sklearn_on_well_separated_data():
     truth = lab.GaussianMixture([0.2, 0.3, 0.5], [[-6.0, 0.0], [0.0, 6.0], [6.0, 0.0]],
                                 [np.eye(2), [[1.0, 0.4], [0.4, 0.8]], 0.5 * np.eye(2)])
-    x = np.asarray(truth.sample(jax.random.key(0), 600))
+    x = np.asarray(truth.sample(key=jax.random.key(0), n=600))
     ours = jax.jit(lab.MixtureFit(3, iterations=300).fit)(jnp.asarray(x), jnp.ones(600))
     ref = SkGM(3, covariance_type="full", tol=1e-12, max_iter=2000, reg_covar=1e-6, random_state=0).fit(x)
     o, r = np.argsort(np.asarray(ours.means)[:, 0]), np.argsort(ref.means_[:, 0])

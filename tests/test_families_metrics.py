@@ -41,9 +41,9 @@ def test_mmd_is_a_metric(x, y, z):
 @given(cloud, cloud)
 def test_sliced_w2_identities(x, y):
     key = jax.random.key(0)
-    assert float(S.sliced_w2(x, x, key)) == 0.0
-    np.testing.assert_allclose(float(S.sliced_w2(x, y, key)), float(S.sliced_w2(y, x, key)), atol=1e-9)
-    assert float(S.sliced_w2(x, y, key)) <= float(S.exact_ot(x, y)) + 1e-9  # projection never increases W2
+    assert float(S.sliced_w2(x, x, key=key)) == 0.0
+    np.testing.assert_allclose(float(S.sliced_w2(x, y, key=key)), float(S.sliced_w2(y, x, key=key)), atol=1e-9)
+    assert float(S.sliced_w2(x, y, key=key)) <= float(S.exact_ot(x, y)) + 1e-9  # projection never increases W2
 
 
 def test_exact_ot_closed_forms():
@@ -101,9 +101,9 @@ def test_categorical_closed_forms():
 
 def test_mixture_mode_metrics():
     truth = lab.GaussianMixture([0.5, 0.3, 0.2], [[-8.0], [0.0], [8.0]], [[[1.0]], [[1.0]], [[1.0]]])
-    model = SimpleNamespace(sample=lambda params, key, n: truth.sample(key, n))
+    model = SimpleNamespace(sample=lambda params, *, key, n: truth.sample(key=key, n=n))
     assert int(lab.metrics.mixture.ModesKept()(truth, model, None, jax.random.key(0))) == 3
-    one = SimpleNamespace(sample=lambda params, key, n: jax.random.normal(key, (n, 1)) - 8.0)
+    one = SimpleNamespace(sample=lambda params, *, key, n: jax.random.normal(key, (n, 1)) - 8.0)
     assert int(lab.metrics.mixture.ModesKept()(truth, one, None, jax.random.key(0))) == 1
     p = lab.models.MixtureParams(jnp.asarray([0.7, 0.295, 0.005]), jnp.zeros((3, 1)), jnp.ones((3, 1, 1)))
     assert int(lab.metrics.mixture.ComponentsAlive()(truth, None, p, None)) == 2

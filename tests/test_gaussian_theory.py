@@ -71,7 +71,7 @@ def test_sampling_bias_logdet_G3():
 
 
 @pytest.mark.parametrize("regime", [lab.Replace(synthetic=40), lab.Accumulate(), lab.Augment(synthetic=30),
-                                    lab.Augment(synthetic=30, keep_all=True), lab.Fresh(real=20, synthetic=60)])
+                                    lab.Accumulate(synthetic=30), lab.Fresh(real=20, synthetic=60)])
 def test_pooled_moments(regime):
     """The lab's exact moment recursions (lab.theory.pooled); standard errors from the sample standard deviation."""
     n, G_, R, lam = 50, 12, 3000, 0.9

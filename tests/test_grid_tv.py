@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import pytest
 
 import lab
-from lab.distributions import gaussian_log_prob
+from lab.truths import gaussian_log_prob
 from lab.metrics import GridTV
 from lab.metrics.gaussian_formulas import tv_1d
 

@@ -23,7 +23,7 @@ def test_recency_accumulate_keeps_the_peers_prefixes():
     plan = reg.plan(n, T)
     state = reg.init(jnp.zeros((n, 2)), plan)
     for t in range(1, T + 1):
-        state = reg.step(state, None, jnp.full((m, 2), float(t)), jnp.ones(m), t, None)
+        state = reg.step(state, None, jnp.full((m, 2), float(t)), jnp.ones(m), t, key=None)
         _, w = reg.training_set(state)
         w = np.asarray(w)
         expected = np.zeros(plan.buffer)
@@ -62,11 +62,11 @@ def test_make_moons_law_is_sklearns():
     from sklearn.datasets import make_moons
 
     for n in (7, 10):
-        ours = np.asarray(lab.MakeMoons(0.0).sample(jax.random.key(n), n))
+        ours = np.asarray(lab.MakeMoons(0.0).sample(key=jax.random.key(n), n=n))
         theirs = make_moons(n, noise=0.0, random_state=0)[0]
         np.testing.assert_allclose(ours[np.lexsort(ours.T)], theirs[np.lexsort(theirs.T)], atol=1e-12)
     keys = jax.random.split(jax.random.key(3), 400)
-    ours = np.asarray(jax.vmap(lambda k: lab.MakeMoons(0.05).sample(k, 40))(keys))
+    ours = np.asarray(jax.vmap(lambda k: lab.MakeMoons(0.05).sample(key=k, n=40))(keys))
     rng = np.random.default_rng(3)
     theirs = np.stack([peers.make_moons(rng, 40, 0.05) for _ in range(400)])
     assert np.all(_z(ours.var(1), theirs.var(1)) < 5)

@@ -177,7 +177,7 @@ def test_curate_on_the_mixture_follows_the_exact_first_step():
     K, m = 4, 20000
     truth = CG.isotropic_mixture(CFG.weights, CFG.means, CFG.sd)
     rew = lab.Plateau(tuple(CFG.means[0]), CFG.radius)
-    x = truth.sample(jax.random.key(8), K * m)
+    x = truth.sample(key=jax.random.key(8), n=K * m)
     y, _ = lab.Curate(rew, K)(jax.random.key(9), x, jnp.ones(K * m), model=None, params=None, truth=truth)
     post = np.asarray(jax.nn.softmax(truth.component_log_probs(y), axis=-1))
     er = np.exp(np.asarray(rew(y)))

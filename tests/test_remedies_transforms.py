@@ -54,8 +54,8 @@ def test_neutral_transforms_bit_for_bit_other_families():
 def test_constant_reward_keeps_the_same_samples(truth, model, reward):
     """K > 1 with a constant reward keeps candidate 0 of each output, i.e. the untransformed loop's samples (bit for
     bit where the family samples row by row from counter-based keys, as these do)."""
-    params = model.fit(truth.sample(jax.random.key(1), 30), jnp.ones(30))
-    f = jax.jit(lambda k, trs: synthesize(model, params, truth, trs, k, 17), static_argnums=1)
+    params = model.fit(truth.sample(key=jax.random.key(1), n=30), jnp.ones(30))
+    f = jax.jit(lambda k, trs: synthesize(model, params, truth, trs, key=k, m=17), static_argnums=1)
     x0, w0 = f(jax.random.key(5), ())
     x1, w1 = f(jax.random.key(5), (lab.Curate(reward, K=3),))
     assert np.array_equal(x0, x1) and np.array_equal(w0, w1)
@@ -77,7 +77,7 @@ def test_ideal_correction_gamma_infinite_returns_truth_samples():
     x = jnp.full((50, 2), 7.0)
     key = jax.random.key(3)
     y, w = lab.Correct(1e9)(key, x, jnp.ones(50), model=None, params=None, truth=G2)
-    assert np.array_equal(y, G2.sample(jax.random.split(key)[1], 50)) and np.array_equal(w, jnp.ones(50))
+    assert np.array_equal(y, G2.sample(key=jax.random.split(key)[1], n=50)) and np.array_equal(w, jnp.ones(50))
 
 
 def test_ideal_correction_gamma_infinite_loop_is_iid_refits():
@@ -120,9 +120,9 @@ def test_projection_centres_are_deterministic_and_find_separated_modes():
     proj = lab.Project(k=3, points=600, seed=2)
     c = proj.centres(truth)
     assert np.array_equal(c, lab.transforms.correct.kmeans(
-        np.asarray(truth.sample(jax.random.key(2), 600)), 3, 100))
+        np.asarray(truth.sample(key=jax.random.key(2), n=600)), 3, 100))
     assert np.all(np.min(np.linalg.norm(c[:, None] - truth.means[None], axis=-1), axis=0) < 0.2)
-    x = truth.sample(jax.random.key(9), 100) + 0.5
+    x = truth.sample(key=jax.random.key(9), n=100) + 0.5
     y = np.asarray(proj(jax.random.key(0), x, truth=truth))
     assert all(any(np.array_equal(row, cc) for cc in c) for row in y)
 
@@ -130,7 +130,7 @@ def test_projection_centres_are_deterministic_and_find_separated_modes():
 def test_verify_keeps_good_at_tpr_and_bad_at_fpr():
     tpr, fpr, n = 0.8, 0.3, 20000
     good = lab.Near([[0.0]], 1.0)
-    x = G1.sample(jax.random.key(6), n)
+    x = G1.sample(key=jax.random.key(6), n=n)
     _, w = lab.Verify(tpr, fpr, good)(jax.random.key(7), x, jnp.ones(n), model=None, params=None, truth=G1)
     g, w = np.asarray(good(x)), np.asarray(w)
     for mask, rate in ((g, tpr), (~g, fpr)):
@@ -141,7 +141,7 @@ def test_verify_keeps_good_at_tpr_and_bad_at_fpr():
 
 def test_curation_never_picks_a_rejected_candidate_and_prefers_high_reward():
     K, m = 4, 5000
-    x = G1.sample(jax.random.key(8), K * m)
+    x = G1.sample(key=jax.random.key(8), n=K * m)
     w = jnp.where(x[:, 0] > 1.0, 0.0, 1.0)  # rejected: x > 1
     y, wy = lab.Curate(lambda z: z[:, 0], K=K)(jax.random.key(9), x, w, model=None, params=None, truth=G1)
     y, wy = np.asarray(y[:, 0]), np.asarray(wy)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import lab  # noqa: F401  (float64, devices)
 from lab.metrics import gaussian_formulas
-from lab.sims import data
+from lab import truths as data
 from lab.sims import evaluate as ev
 
 
@@ -98,21 +98,21 @@ def test_largest_remainder_sums_to_n_within_one(raw, n):
 def test_skewed_exact_counts_pairs_and_keys():
     d = data.digits()
     p = np.array([0.3, 0.2, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.0])
-    x, y = data.skewed(d.x, d.labels, p, 333, key=1)
+    x, y = data.skewed(d.x, d.labels, p, n=333, key=1)
     assert x.shape == (333, 64) and np.array_equal(np.bincount(y, minlength=10), data.largest_remainder(p, 333))
     # every row is a real (image, label) pair of the data, each used once
     rows = {r.tobytes(): lab_ for r, lab_ in zip(d.x, d.labels)}
     assert all(rows[r.tobytes()] == lab_ for r, lab_ in zip(x, y)) and len({r.tobytes() for r in x}) == 333
-    x2, y2 = data.skewed(d.x, d.labels, p, 333, key=1)
+    x2, y2 = data.skewed(d.x, d.labels, p, n=333, key=1)
     assert np.array_equal(x, x2) and np.array_equal(y, y2)
-    assert not np.array_equal(y, data.skewed(d.x, d.labels, p, 333, key=2)[1])
+    assert not np.array_equal(y, data.skewed(d.x, d.labels, p, n=333, key=2)[1])
     assert not np.all(np.diff(y) >= 0)  # shuffled, not grouped by class
     with pytest.raises(ValueError, match="class 0"):
-        data.skewed(d.x, d.labels, np.eye(10)[0], 500, key=0)  # only ~178 zeros
+        data.skewed(d.x, d.labels, np.eye(10)[0], n=500, key=0)  # only ~178 zeros
     with pytest.raises(ValueError, match="labels"):
-        data.skewed(d.x, d.labels, [0.5, 0.5], 10, key=0)  # labels beyond 0..1
+        data.skewed(d.x, d.labels, [0.5, 0.5], n=10, key=0)  # labels beyond 0..1
     with pytest.raises(ValueError, match="images"):
-        data.skewed(d.x[:5], d.labels, p, 10, key=0)
+        data.skewed(d.x[:5], d.labels, p, n=10, key=0)
 
 
 def test_ring_and_grid_mixtures():
@@ -262,14 +262,14 @@ def test_evaluate_digits(clf):
 # ------------------------------------------------------------------------------------------------------- toy (2-D)
 def test_evaluate_toy_truth_samples_match_truth_and_shift_is_seen():
     truth = data.ring(8, 2.0, 0.1)
-    x = np.asarray(truth.sample(jax.random.key(10), 2000))
-    out = ev.evaluate_toy(truth, x, jax.random.key(11), ot_samples=400, pr_samples=500)
-    assert out == ev.evaluate_toy(truth, x, jax.random.key(11), ot_samples=400, pr_samples=500)  # same key, same values
+    x = np.asarray(truth.sample(key=jax.random.key(10), n=2000))
+    out = ev.evaluate_toy(truth, x, key=jax.random.key(11), ot_samples=400, pr_samples=500)
+    assert out == ev.evaluate_toy(truth, x, key=jax.random.key(11), ot_samples=400, pr_samples=500)  # same key, same values
     assert out["ot_samples"] == 400 and out["pr_samples"] == 500
     # nll and nll_truth are two independent means of −log p over 2000 truth draws: |difference| < 5 standard errors.
     sd = float(np.std(np.asarray(truth.log_prob(jnp.asarray(x)))))
     assert abs(out["nll"] - out["nll_truth"]) < 5 * sd * np.sqrt(2 / 2000)
-    shifted = ev.evaluate_toy(truth, x + np.array([1.0, 0.0]), jax.random.key(11), ot_samples=400, pr_samples=500)
+    shifted = ev.evaluate_toy(truth, x + np.array([1.0, 0.0]), key=jax.random.key(11), ot_samples=400, pr_samples=500)
     # W2 >= distance between the two sets' means (Jensen) >= 1 − |difference of sample means|; the per-coordinate
     # standard deviation of the ring is radius/√2 ≈ 1.42, so 5 standard errors of the 2-D mean difference at m = 400
     # are ≤ 5·√2·1.42·√(2/400) ≈ 0.71.
@@ -281,8 +281,8 @@ def test_evaluate_toy_truth_samples_match_truth_and_shift_is_seen():
 def test_evaluate_toy_errors():
     truth = data.grid(2, 1.0, 0.1)
     with pytest.raises(ValueError, match="samples"):
-        ev.evaluate_toy(truth, np.zeros((10, 3)), 0)
+        ev.evaluate_toy(truth, np.zeros((10, 3)), key=0)
     with pytest.raises(ValueError, match="samples"):
-        ev.evaluate_toy(truth, np.full((10, 2), np.inf), 0)
+        ev.evaluate_toy(truth, np.full((10, 2), np.inf), key=0)
     with pytest.raises(ValueError, match="ot_samples"):
-        ev.evaluate_toy(truth, np.zeros((10, 2)), 0, ot_samples=1)
+        ev.evaluate_toy(truth, np.zeros((10, 2)), key=0, ot_samples=1)

@@ -45,7 +45,7 @@ def test_digits_cell_records_its_settings_and_metrics(digits_run):
 def test_held_out_split_is_the_classifiers():
     import jax
 
-    from lab.sims import data
+    from lab import truths as data
 
     d, train, held = SD.digits_split(0.2)
     t2, h2 = data.split(d.labels, 0.2, key=jax.random.fold_in(jax.random.key(0), 0))

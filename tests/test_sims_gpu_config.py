@@ -79,8 +79,8 @@ def test_training_and_sampling_follow_the_default_device():
     assert dev != jax.devices()[0], "import lab should create 2 CPU devices"
     with jax.default_device(dev):
         p = MODEL.fit(_data(), jnp.ones(64), key=jax.random.key(1))
-        x = MODEL.base.sample(p.base, jax.random.key(3), 16)
-        g = lab.SIMS(MODEL.base, omega=0.5, budget=5, synthetic=16, space="score").sample(p, jax.random.key(3), 16)
+        x = MODEL.base.sample(p.base, key=jax.random.key(3), n=16)
+        g = lab.SIMS(MODEL.base, omega=0.5, budget=5, synthetic=16, space="score").sample(p, key=jax.random.key(3), n=16)
     assert _leaves_on((p, x, g), dev)
     assert {leaf.dtype for leaf in jax.tree_util.tree_leaves(p)} == {jnp.dtype(jnp.float32)}
     assert np.all(np.isfinite(np.asarray(g))) and g.shape == (16, 2)
@@ -101,6 +101,6 @@ def test_no_float64_arrays_in_the_traced_guided_sampler():
     params = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), params)
     for space in ("denoiser", "score"):
         m = lab.SIMS(MODEL.base, omega=0.5, budget=5, synthetic=16, space=space)
-        fn = lambda p, key: m.base.solve(m.guided_denoiser(p), m.base.noise(key, 8, 2))  # noqa: E731
+        fn = lambda p, key: m.base.solve(m.guided_denoiser(p), m.base.noise(key=key, n=8, dim=2))  # noqa: E731
         sizes = _f64_sizes(jax.make_jaxpr(fn)(params, jax.random.key(1)))
         assert max(sizes, default=0) <= FOURIER

@@ -11,7 +11,7 @@ sims_toy = registry.load("sims_toy")
 
 
 def test_toy_truth_is_the_ring_and_omegas_start_at_zero():
-    from lab.sims import data
+    from lab import truths as data
 
     a, b = sims_toy.truth(8, 4.0, 0.15), data.ring(8, 4.0, 0.15)
     for f in ("weights", "means", "covs"):

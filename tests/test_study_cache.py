@@ -153,3 +153,18 @@ def test_concurrent_runs_compute_each_cell_once(tmp_path):
     computed = sorted(int(line.split()[1]) for line in log.read_text().splitlines())
     assert computed == list(range(6))  # each cell once, by one process or the other
     assert not list((tmp_path / "cache" / "counting").glob("*.lock"))
+
+
+def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path):
+    import pytest
+
+    path = tmp_path / "sub" / "f.json"
+    cache.atomic_write(path, lambda tmp: open(tmp, "w").write("old"), ".json")
+
+    def broken(tmp):
+        open(tmp, "w").write("half")
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        cache.atomic_write(path, broken, ".json")
+    assert path.read_text() == "old" and sorted(p.name for p in path.parent.iterdir()) == ["f.json"]

@@ -24,4 +24,4 @@ from lab.diffusion import checkpoint  # noqa: F401,E402
 __all__ = ["DTYPE", "VP", "EDM", "denoise", "score_from_denoiser", "OneHidden", "MLP", "Conv", "count_params",
            "network_from_dict", "dsm_loss", "Sampler", "solve", "log_density", "mixture_denoiser",
            "mixture_log_prob_and_denoiser", "mixture_score", "TrainConfig", "Trained", "train", "guide",
-           "Diffusion", "DiffusionParams", "SIMS", "SIMSParams"]
+           "Diffusion", "DiffusionParams", "SIMS", "SIMSParams", "checkpoint"]

@@ -9,14 +9,13 @@ network's ``init``, so no pickled code is ever read. Params with leading batch a
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lab.cache import atomic_write
 from lab.diffusion.family import SIMS, Diffusion, DiffusionParams, SIMSParams, _dim
 from lab.diffusion.networks import network_from_dict
 from lab.diffusion.precond import DTYPE, EDM, VP
@@ -49,7 +48,7 @@ def family_from_dict(d: dict):
 def _template(family, dim: int):
     """The params pytree of ``family`` for data dimension ``dim``, as shapes (no computation)."""
     base = family.base if isinstance(family, SIMS) else family
-    weights = jax.eval_shape(lambda k: base.net.init(k, dim, base.precond.n_cond), jax.random.key(0))
+    weights = jax.eval_shape(lambda k: base.net.init(key=k, dim=dim, n_cond=base.precond.n_cond), jax.random.key(0))
     one = DiffusionParams(weights, jax.ShapeDtypeStruct((), DTYPE))
     return SIMSParams(one, one) if isinstance(family, SIMS) else one
 
@@ -65,17 +64,7 @@ def save(path, family, params) -> Path:
     arrays = {"meta": np.array(json.dumps(meta, sort_keys=True))}
     for i, leaf in enumerate(jax.tree_util.tree_leaves(params)):
         arrays[f"leaf_{i}"] = np.asarray(leaf)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: np.savez(tmp, **arrays), ".npz")
 
 
 def load(path):

@@ -1,7 +1,7 @@
 """Diffusion models as model families of the engine: ``Diffusion`` and ``SIMS`` (which wraps a ``Diffusion``).
 
 Both follow the family contract (``lab/models/base.py``): ``fit(x, w, *, key) -> params`` (a pytree),
-``sample(params, key, n)``, ``log_prob(params, x)`` (the probability-flow density), ``variables``,
+``sample(params, *, key, n)``, ``log_prob(params, x)`` (the probability-flow density), ``variables``,
 ``default_metrics``, ``check``, ``describe``. ``fit`` is pure, so ``lab.simulate`` vmaps it over replicates: one
 compiled training for all replicates (``lab.diffusion.train``).
 
@@ -61,7 +61,7 @@ def _dim(net, weights) -> int:
 
 
 def _check_real_data(name, truth):
-    x = jnp.asarray(truth.sample(jax.random.key(0), 1))
+    x = jnp.asarray(truth.sample(key=jax.random.key(0), n=1))
     if not jnp.issubdtype(x.dtype, jnp.floating) or x.ndim != 2:
         raise ValueError(f"{name} needs a truth with real-valued (n, d) samples, got {type(truth).__name__}")
     return x.shape[1]
@@ -83,7 +83,7 @@ class Diffusion:
       >>> import jax, jax.numpy as jnp, lab
       >>> from lab.diffusion import Diffusion, MLP, TrainConfig
       >>> model = Diffusion(MLP(16, 1), train=TrainConfig(steps=20, batch=32))
-      >>> x = lab.Gaussian([0.0], [[1.0]]).sample(jax.random.key(0), 64)
+      >>> x = lab.Gaussian([0.0], [[1.0]]).sample(key=jax.random.key(0), n=64)
       >>> model.sample(model.fit(x, jnp.ones(64), key=jax.random.key(1)), jax.random.key(2), 5).shape
       (5, 1)
     """
@@ -125,17 +125,17 @@ class Diffusion:
     def sigmas(self):
         return self.precond.sigmas(self.sampler.steps)
 
-    def noise(self, key, n: int, dim: int):
+    def noise(self, *, key, n: int, dim: int):
         """(n, steps + 1, dim) the sampler's noises (per-sample seeds)."""
-        return samplers.initial_noise(key, n, dim, self.sampler.steps)
+        return samplers.initial_noise(key=key, n=n, dim=dim, steps=self.sampler.steps)
 
     def solve(self, D, z, drift=None):
         sig = self.sigmas()
         return samplers.solve(D, z, sig, self.precond.prior_std(sig[0]), self.sampler, drift)
 
-    def sample(self, params: DiffusionParams, key, n: int):
+    def sample(self, params: DiffusionParams, *, key, n: int):
         """(n, d) draws of the sampler, cast to JAX's default float (float64 under ``import lab``)."""
-        z = self.noise(key, n, _dim(self.net, params.weights))
+        z = self.noise(key=key, n=n, dim=_dim(self.net, params.weights))
         return self.solve(self.denoiser(params), z).astype(jnp.result_type(float))
 
     def log_prob(self, params: DiffusionParams, x):
@@ -224,7 +224,7 @@ class SIMS:
     def fit(self, x, w, *, key) -> SIMSParams:
         """Base on (x, w), n_s samples of it, auxiliary = base fine-tuned on them for B steps."""
         base = self.base.fit(x, w, key=jax.random.fold_in(key, 0))
-        syn = self.base.sample(base, jax.random.fold_in(key, 1), self.synthetic)
+        syn = self.base.sample(base, key=jax.random.fold_in(key, 1), n=self.synthetic)
         aux = self.base.finetune(base, syn, jnp.ones(self.synthetic, DTYPE), self.aux_train,
                                  key=jax.random.fold_in(key, 2))
         return SIMSParams(base, aux)
@@ -234,11 +234,11 @@ class SIMS:
         omega = self.omega if omega is None else omega
         return guidance.guide(self.base.denoiser(params.base), self.base.denoiser(params.aux), omega)
 
-    def sample(self, params: SIMSParams, key, n: int):
+    def sample(self, params: SIMSParams, *, key, n: int):
         """(n, d) guided draws with the base's sampler and noises: ω = 0 returns ``base.sample(params.base, …)``."""
         if self.omega == 0:
-            return self.base.sample(params.base, key, n)
-        z = self.base.noise(key, n, _dim(self.base.net, params.base.weights))
+            return self.base.sample(params.base, key=key, n=n)
+        z = self.base.noise(key=key, n=n, dim=_dim(self.base.net, params.base.weights))
         if self.space == "denoiser":
             out = self.base.solve(self.guided_denoiser(params), z)
         else:

@@ -23,11 +23,11 @@ def training_pair(precond, y, n, sigma):
     return precond.c_in(s) * x, (y - precond.c_skip(s) * x) / precond.c_out(s), precond.c_noise(sigma)
 
 
-def dsm_loss(precond, F, y, key):
+def dsm_loss(precond, F, y, *, key):
     """Batch mean over y: (B, d) of ‖F(input, cond) − target‖² (summed over coordinates; eq. 8), with
     σ ~ the parameterisation's training law and n = σ ε from ``key``. ``F(x_in, cond)`` is the raw network."""
     ks, kn = jax.random.split(key)
-    sigma = precond.sample_sigma(ks, y.shape[0])
+    sigma = precond.sample_sigma(key=ks, n=y.shape[0])
     n = sigma[:, None] * jax.random.normal(kn, y.shape, DTYPE)
     x_in, target, cond = training_pair(precond, y, n, sigma)
     return jnp.mean(jnp.sum((F(x_in, cond) - target) ** 2, axis=-1))

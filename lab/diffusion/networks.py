@@ -1,7 +1,7 @@
 """The raw networks F_θ(x_in; c_noise) of the denoiser D = c_skip x + c_out F(c_in x; c_noise) (``precond.denoise``).
 
 A network is a frozen, JSON-able spec with
-    spec.init(key, dim, n_cond) -> params (a pytree of float32),   spec.apply(params, x_in, cond) -> (n, dim),
+    spec.init(*, key, dim, n_cond) -> params (a pytree of float32),   spec.apply(params, x_in, cond) -> (n, dim),
 x_in: (n, dim), cond: (n, n_cond) (the parameterisation's c_noise: (α_t, σ_t) for VP, ¼ ln σ for EDM).
 
 - ``OneHidden(width)``: the one-hidden-layer network of Fu et al. (ICML 2024; THEORY F1),
@@ -70,7 +70,7 @@ class OneHidden:
     def __post_init__(self):
         _checks.integer("width", self.width, minimum=1)
 
-    def init(self, key, dim: int, n_cond: int) -> dict:
+    def init(self, *, key, dim: int, n_cond: int) -> dict:
         k1, k2 = jax.random.split(key)
         fan = dim + n_cond
         return {"W1": jax.random.normal(k1, (fan, self.width), DTYPE) / jnp.sqrt(jnp.asarray(fan, DTYPE)),
@@ -108,7 +108,7 @@ class MLP:
         _checks.integer("width", self.width, minimum=1)
         _checks.integer("depth", self.depth, minimum=1)
 
-    def init(self, key, dim: int, n_cond: int) -> dict:
+    def init(self, *, key, dim: int, n_cond: int) -> dict:
         ks = jax.random.split(key, 2 * self.depth + 3)
         return {"emb": _dense(ks[0], 2 * FOURIER * n_cond, self.width), "in": _dense(ks[1], dim, self.width),
                 "layers": [{"h": _dense(ks[2 + 2 * i], self.width, self.width),
@@ -154,7 +154,7 @@ class Conv:
         if dim != self.side**2:
             raise ValueError(f"data dimension must be side² = {self.side**2} for Conv(side={self.side}), got {dim}")
 
-    def init(self, key, dim: int, n_cond: int) -> dict:
+    def init(self, *, key, dim: int, n_cond: int) -> dict:
         self.check_dim(dim)
         C = self.channels
         ks = jax.random.split(key, 3 * self.blocks + 3)

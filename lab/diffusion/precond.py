@@ -105,7 +105,7 @@ class VP:
         z = a + u * (b - a)
         return jnp.where(z < 30.0, jnp.log1p(jnp.exp(jnp.minimum(z, 30.0))), z) / self.beta
 
-    def sample_sigma(self, key, n: int):
+    def sample_sigma(self, *, key, n: int):
         """(n,) training noise levels σ(t), t ~ ``time_law``."""
         return self.sigma_of_t(self.training_times(jax.random.uniform(key, (n,), DTYPE)))
 
@@ -165,7 +165,7 @@ class EDM:
         """(…, 1) ¼ ln σ for σ: (…)."""
         return (0.25 * jnp.log(sigma))[..., None]
 
-    def sample_sigma(self, key, n: int):
+    def sample_sigma(self, *, key, n: int):
         """(n,) training noise levels, ln σ ~ N(P_mean, P_std²)."""
         return jnp.exp(self.p_mean + self.p_std * jax.random.normal(key, (n,), DTYPE))
 

@@ -73,7 +73,7 @@ def score_drift(s: Callable) -> Callable:
     return lambda x, sigma: -sigma * s(x, sigma)
 
 
-def initial_noise(key, n: int, dim: int, steps: int):
+def initial_noise(*, key, n: int, dim: int, steps: int):
     """(n, steps + 1, dim) standard normals, row k from fold_in(key, k): [:, 0] starts x, [:, i + 1] is ε_i."""
     keys = jax.vmap(lambda k: jax.random.fold_in(key, k))(jnp.arange(n, dtype=jnp.uint32))
     return jax.vmap(lambda k: jax.random.normal(k, (steps + 1, dim), DTYPE))(keys)

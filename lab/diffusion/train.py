@@ -79,13 +79,13 @@ def train(precond, net, cfg: TrainConfig, x, w, *, key, init: dict | None = None
     The network is initialised from fold_in(key, 1) when ``init`` is None; step t uses fold_in(fold_in(key, 0), t).
     Pure and jittable; not jitted here (``fit`` of the families is traced inside ``lab.simulate``'s program)."""
     x, w = jnp.asarray(x, DTYPE), jnp.asarray(w, DTYPE)
-    params0 = net.init(jax.random.fold_in(key, 1), x.shape[-1], precond.n_cond) if init is None else init
+    params0 = net.init(key=jax.random.fold_in(key, 1), dim=x.shape[-1], n_cond=precond.n_cond) if init is None else init
     ksteps = jax.random.fold_in(key, 0)
     opt = optimizer(cfg)
     cum = jnp.cumsum(w)
 
     def loss_fn(params, y, k):
-        return _loss.dsm_loss(precond, lambda xi, c: net.apply(params, xi, c), y, k)
+        return _loss.dsm_loss(precond, lambda xi, c: net.apply(params, xi, c), y, key=k)
 
     def step(carry, t):
         params, ema, state = carry

@@ -61,9 +61,9 @@ class TV(Metric):
         m0, S0 = _truth(truth)
         if m0.shape[-1] == 1:
             return F.tv_1d(params.mean[0], jnp.sqrt(jnp.clip(params.cov[0, 0], 0, None)), m0[0], jnp.sqrt(S0[0, 0]))
-        from lab.distributions import gaussian_log_prob
+        from lab.truths import gaussian_log_prob
 
-        x = truth.sample(key, self.samples)
+        x = truth.sample(key=key, n=self.samples)
         log_ratio = gaussian_log_prob(params.mean, params.cov, x) - truth.log_prob(x)
         mc = jnp.mean(jnp.clip(1.0 - jnp.exp(log_ratio), 0.0, None))
         return jnp.where(jnp.all(params.cov == S0), F.tv_equal_cov(params.mean, m0, S0), mc)

@@ -46,7 +46,7 @@ class ModesKept(Metric):
         _checks.integer("samples", self.samples, minimum=1)
 
     def __call__(self, truth, model, params, key):
-        m = mode_shares(truth, model.sample(params, key, self.samples))
+        m = mode_shares(truth, model.sample(params, key=key, n=self.samples))
         return jnp.sum(m >= self.threshold * jnp.asarray(truth.weights))
 
 

@@ -47,7 +47,7 @@ def w2_1d(x, y):
     return wasserstein_1d(x, y, 2)
 
 
-def sliced_w2(x, y, key, projections: int = 64):
+def sliced_w2(x, y, *, key, projections: int = 64):
     """Sliced W₂ = (E_θ W₂²(θ·x, θ·y))^{1/2}, θ uniform on the sphere S^{d−1} (Rabin et al. 2011; Bonneel et al. 2015),
     estimated with ``projections`` random directions (the same directions for both sets). x: (n, d), y: (m, d)."""
     d = x.shape[-1]
@@ -120,8 +120,8 @@ class _Sampled(Metric):
 
     def _draws(self, truth, model, params, key):
         km, kt = jax.random.split(key)
-        fake = model.sample(params, km, self.samples).astype(jnp.result_type(float))
-        return truth.sample(kt, self.samples).astype(jnp.result_type(float)), fake
+        fake = model.sample(params, key=km, n=self.samples).astype(jnp.result_type(float))
+        return truth.sample(key=kt, n=self.samples).astype(jnp.result_type(float)), fake
 
 
 def _check_samples(obj, minimum=1):
@@ -156,7 +156,7 @@ class SlicedW2(_Sampled):
 
     def __call__(self, truth, model, params, key):
         real, fake = self._draws(truth, model, params, key)
-        return sliced_w2(real, fake, jax.random.fold_in(key, 7), self.projections)
+        return sliced_w2(real, fake, key=jax.random.fold_in(key, 7), projections=self.projections)
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ class NLLUnderTruth(_Sampled):
         _check_samples(self)
 
     def __call__(self, truth, model, params, key):
-        fake = model.sample(params, key, self.samples).astype(jnp.result_type(float))
+        fake = model.sample(params, key=key, n=self.samples).astype(jnp.result_type(float))
         return -jnp.mean(truth.log_prob(fake))
 
 
@@ -230,7 +230,7 @@ class TVMonteCarlo(Metric):
         _check_samples(self)
 
     def __call__(self, truth, model, params, key):
-        x = truth.sample(key, self.samples)
+        x = truth.sample(key=key, n=self.samples)
         return tv_monte_carlo(truth.log_prob(x), model.log_prob(params, x))
 
 
@@ -241,7 +241,7 @@ class KLMonteCarlo(TVMonteCarlo):
     name = "kl_mc"
 
     def __call__(self, truth, model, params, key):
-        x = truth.sample(key, self.samples)
+        x = truth.sample(key=key, n=self.samples)
         return kl_monte_carlo(truth.log_prob(x), model.log_prob(params, x))
 
 
@@ -261,7 +261,7 @@ class HeldOutNLL(Metric):
         _check_samples(self)
 
     def __call__(self, truth, model, params, key):
-        x = truth.sample(key, self.samples).astype(jnp.result_type(float))
+        x = truth.sample(key=key, n=self.samples).astype(jnp.result_type(float))
         return -jnp.mean(model.log_prob(params, x))
 
 

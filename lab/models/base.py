@@ -6,11 +6,14 @@ A family is a frozen dataclass of hyperparameters with pure methods:
   FIT stream (``lab.keys``); deterministic families accept it and ignore it (``key=None`` is allowed there), random
   ones (``Diffusion``, ``SIMS``) require it. Weights are frequency weights; a zero weight marks an empty
   slot of the fixed-size training buffer, so growing data (Accumulate) stays jit-friendly.
-- ``sample(params, key, n) -> (n, …)``: n draws from the fitted law.
+- ``sample(params, *, key, n) -> (n, …)``: n draws from the fitted law.
 - ``variables(params) -> {name: (array, dims)}``: the fitted quantities the engine stores in the Dataset; ``dims`` names
   the trailing axes after (replicate, generation).
 - ``default_metrics(truth) -> tuple[Metric, ...]``: what ``simulate`` records when the user names none.
 - ``check(truth)``: raise ``ValueError`` if this family cannot be used with ``truth`` (e.g. mismatched dimensions).
+- optional ``for_truth(truth) -> family``: the family with the sizes it takes from the truth filled in (e.g.
+  ``CategoricalFit()``'s number of categories); ``simulate`` calls it first, so the run, its attrs and its cache key
+  are those of the filled-in family.
 - ``describe() -> dict``: the configuration recorded in the Dataset's attrs.
 
 Params are JAX pytrees, so one replicate's code runs for many replicates under ``jax.vmap`` and many generations under

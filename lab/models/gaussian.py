@@ -111,7 +111,7 @@ class GaussianFit:
             return GaussianParams(s.mean, jnp.eye(d) if self.fixed_cov is None else jnp.asarray(self.fixed_cov))
         return GaussianParams(s.mean, s.M2 / jnp.where(s.W - self.ddof > 0, s.W - self.ddof, s.W))
 
-    def sample(self, params: GaussianParams, key: jax.Array, n: int) -> jax.Array:
+    def sample(self, params: GaussianParams, *, key: jax.Array, n: int) -> jax.Array:
         """(n, d) draws from N(μ̂, λ_s Σ̂)."""
         d = params.mean.shape[-1]
         z = jax.random.normal(key, (n, d))
@@ -123,7 +123,7 @@ class GaussianFit:
 
     def log_prob(self, params: GaussianParams, x: jax.Array) -> jax.Array:
         """(n,) log density of N(μ̂, λ_s Σ̂) — the law the model samples from."""
-        from lab.distributions import gaussian_log_prob
+        from lab.truths import gaussian_log_prob
 
         return gaussian_log_prob(params.mean, self.sampling_bias * params.cov, x)
 

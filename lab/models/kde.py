@@ -77,7 +77,7 @@ class KDE:
             raise ValueError(f"bandwidth must be 'scott', 'silverman' or a float > 0, got {b!r}")
 
     def check(self, truth) -> None:
-        if not jnp.issubdtype(jnp.asarray(truth.sample(jax.random.key(0), 1)).dtype, jnp.floating):
+        if not jnp.issubdtype(jnp.asarray(truth.sample(key=jax.random.key(0), n=1)).dtype, jnp.floating):
             raise ValueError(f"KDE needs a truth with real-valued samples, got {type(truth).__name__}")
 
     def _h(self, x, w):
@@ -100,7 +100,7 @@ class KDE:
         x = jnp.where(w[:, None] > 0, x, 0.0)
         return KDEParams(x, w, self._h(x, w))
 
-    def sample(self, params: KDEParams, key: jax.Array, n: int) -> jax.Array:
+    def sample(self, params: KDEParams, *, key: jax.Array, n: int) -> jax.Array:
         """(n, d) exact draws: row i with probability w_i/W, plus h·z, z ~ N(0, I)."""
         ki, kz = jax.random.split(key)
         c = jnp.cumsum(params.weights)  # inverse-CDF pick: O(n log N), zero-weight slots are never hit

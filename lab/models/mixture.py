@@ -84,7 +84,7 @@ class MixtureFit:
         return max(2, self.k)
 
     def check(self, truth) -> None:
-        if not jnp.issubdtype(jnp.asarray(truth.sample(jax.random.key(0), 1)).dtype, jnp.floating):
+        if not jnp.issubdtype(jnp.asarray(truth.sample(key=jax.random.key(0), n=1)).dtype, jnp.floating):
             raise ValueError(f"MixtureFit needs a truth with real-valued samples, got {type(truth).__name__}")
 
     def _init(self, x, w) -> MixtureParams:
@@ -118,7 +118,7 @@ class MixtureFit:
         p = self._init(x, w)
         return jax.lax.fori_loop(0, self.iterations, lambda _, q: self._em_step(x, w, q), p)
 
-    def sample(self, params: MixtureParams, key: jax.Array, n: int) -> jax.Array:
+    def sample(self, params: MixtureParams, *, key: jax.Array, n: int) -> jax.Array:
         """(n, d) draws: component j ~ π̂, then μ̂_j + Σ̂_j^{1/2} z."""
         kc, kz = jax.random.split(key)
         log_pi = jnp.where(params.weights > 0, jnp.log(jnp.where(params.weights > 0, params.weights, 1.0)), -jnp.inf)

@@ -60,7 +60,7 @@ class LinearRegressionFit:
         dof = jnp.where(W - d > 0, W - d, W)
         return RegressionParams(coef, jnp.sqrt(jnp.sum(w * (y - x @ coef) ** 2) / dof))
 
-    def sample(self, params: RegressionParams, key: jax.Array, n: int) -> jax.Array:
+    def sample(self, params: RegressionParams, *, key: jax.Array, n: int) -> jax.Array:
         """(n, d + 1) rows [x, x·ŵ + s ε] with fresh x ~ N(0, I_d) and ε ~ N(0, 1)."""
         kx, ke = jax.random.split(key)
         d = params.coef.shape[-1]

@@ -5,5 +5,6 @@ from lab.regimes.base import Plan
 from lab.regimes.fresh import Fresh
 from lab.regimes.recency import RecencyAccumulate
 from lab.regimes.replace import Replace
+from lab.regimes.weighted import Weighted
 
-__all__ = ["Replace", "Accumulate", "AccumulateSubsample", "Augment", "Fresh", "RecencyAccumulate", "Plan"]
+__all__ = ["Replace", "Accumulate", "AccumulateSubsample", "Augment", "Fresh", "Weighted", "RecencyAccumulate", "Plan"]

@@ -46,7 +46,7 @@ class Accumulate:
         x, w = write(x, w, real0, jnp.ones(real0.shape[0]), 0)
         return {"x": x, "w": w, "n": real0.shape[0]}
 
-    def step(self, state, real, synth_x, synth_w, t, key):
+    def step(self, state, real, synth_x, synth_w, t, *, key):
         m = synth_x.shape[0]
         x, w = write(state["x"], state["w"], synth_x, synth_w, state["n"] + (t - 1) * m)
         return {"x": x, "w": w, "n": state["n"]}
@@ -58,7 +58,7 @@ class Accumulate:
         return describe_regime(self)
 
 
-def floyd_sample(key, L, k, size: int):
+def floyd_sample(L, k, size: int, *, key):
     """Boolean mask (size,) of a uniform k-subset of the slots 0..L−1, without replacement (Floyd's algorithm: for
     j = L−k..L−1 draw r uniform in [0, j]; take r unless already taken, else take j). O(k) steps; L and k may be traced;
     requires k ≤ L ≤ size."""
@@ -108,11 +108,11 @@ class AccumulateSubsample:
         x, pool_w = write(x, pool_w, real0, jnp.ones(n), 0)
         return {"x": x, "pool_w": pool_w, "w": pool_w, "n": n, "k": self.size or n}
 
-    def step(self, state, real, synth_x, synth_w, t, key):
+    def step(self, state, real, synth_x, synth_w, t, *, key):
         m = synth_x.shape[0]
         n = state["n"]
         x, pool_w = write(state["x"], state["pool_w"], synth_x, synth_w, n + (t - 1) * m)
-        chosen = floyd_sample(key, n + t * m, state["k"], pool_w.shape[0])
+        chosen = floyd_sample(n + t * m, state["k"], pool_w.shape[0], key=key)
         w = jnp.where(chosen, pool_w, 0.0)
         return {"x": x, "pool_w": pool_w, "w": w, "n": n, "k": state["k"]}
 

@@ -1,5 +1,6 @@
 """Augment: MAD's synthetic-augmentation loop (Alemohammad et al., ICLR 2024; THEORY G4). The same fixed real set of n
-samples at every generation plus m samples from the latest model (or, with ``keep_all``, from every model so far)."""
+samples at every generation plus m samples from the latest model. (Keeping the synthetic samples of every model so
+far is ``Accumulate(synthetic=m)``.)"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,13 +17,10 @@ class Augment:
 
     Args:
       synthetic: m, synthetic samples per generation (required).
-      keep_all: keep the synthetic samples of all earlier generations (real + m·t points at generation t) instead of
-        only the latest model's m.
       transforms: transforms applied to the synthetic samples before they enter.
     """
 
     synthetic: int
-    keep_all: bool = False
     transforms: tuple = ()
 
     def __post_init__(self):
@@ -31,18 +29,15 @@ class Augment:
         object.__setattr__(self, "transforms", tuple(self.transforms))
 
     def plan(self, n: int, generations: int) -> Plan:
-        blocks = generations if self.keep_all else 1
-        return Plan(buffer=n + blocks * self.synthetic, synthetic=self.synthetic, real=0)
+        return Plan(buffer=n + self.synthetic, synthetic=self.synthetic, real=0)
 
     def init(self, real0, plan: Plan):
         x, w = empty_buffer(real0, plan.buffer)
         x, w = write(x, w, real0, jnp.ones(real0.shape[0]), 0)
         return {"x": x, "w": w, "n": real0.shape[0]}
 
-    def step(self, state, real, synth_x, synth_w, t, key):
-        block = (t - 1) if self.keep_all else 0
-        offset = state["n"] + block * self.synthetic
-        x, w = write(state["x"], state["w"], synth_x, synth_w, offset)
+    def step(self, state, real, synth_x, synth_w, t, *, key):
+        x, w = write(state["x"], state["w"], synth_x, synth_w, state["n"])
         return {"x": x, "w": w, "n": state["n"]}
 
     def training_set(self, state):

@@ -3,18 +3,22 @@
 A training set is a fixed-size buffer ``x: (B, …)`` with weights ``w: (B,)`` (zero = empty slot), so growing data
 stays jit-friendly. A regime is a frozen dataclass with
 
-- ``plan(n, generations) -> Plan``: buffer size B, synthetic samples m drawn per generation, fresh real samples per
-  generation (0 except for ``Fresh``);
-- ``init(real0) -> state``: the state after generation 0 (which is fitted on the n real samples ``real0`` alone);
-- ``step(state, real, synth_x, synth_w, t, key) -> state``: generation t ≥ 1; ``synth_w`` carries the weights left by
-  transforms (1 for kept samples, 0 for rejected ones);
+- ``plan(n, generations) -> Plan``: buffer size B, synthetic samples m entering per generation (the engine draws
+  ``n_in`` candidates through the transforms to get them), fresh real samples per generation (0 except for ``Fresh``);
+- ``init(real0, plan) -> state``: the state after generation 0 (which is fitted on the n real samples ``real0`` alone);
+- ``step(state, real, synth_x, synth_w, t, *, key) -> state``: generation t ≥ 1; ``real`` holds the ``plan.real``
+  fresh real samples (None when ``plan.real`` is 0); ``synth_w`` carries the weights left by transforms (1 for kept
+  samples, 0 for rejected ones); ``key`` is the cell's REGIME stream (``lab.keys``), used by regimes that draw
+  (``AccumulateSubsample``) and ignored by the others;
 - ``training_set(state) -> (x, w)``;
 - optionally ``fit_points(n) -> (count, argument)``: the fewest points a fit of a generation t ≥ 1 sees and the
   argument that sets it, where the buffer is not what the fit sees (``AccumulateSubsample``); ``simulate`` refuses a
-  count below the family's minimum (``lab.loop.fit_points``).
-
-``transforms`` (a tuple) act on the synthetic samples before they enter (the engine applies them; see
-``lab/transforms``).
+  count below the family's minimum (``lab.loop.fit_points``);
+- ``transforms`` (a tuple), which act on the synthetic samples before they enter (the engine applies them; see
+  ``lab/transforms``);
+- optionally ``appends`` (a ClassVar, True for ``Accumulate``): generation t's training set is generation t − 1's plus
+  the synthetic block. With a family whose statistics merge (``GaussianFit``) the engine then carries the statistics
+  and never calls ``init``, ``step`` or ``training_set`` (``lab/loop.py``).
 """
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ class Fresh:
         x, w = empty_buffer(real0, plan.buffer)
         return {"x": x, "w": w}
 
-    def step(self, state, real, synth_x, synth_w, t, key):
+    def step(self, state, real, synth_x, synth_w, t, *, key):
         x, w = write(state["x"], state["w"], real, jnp.ones(real.shape[0]), 0)
         x, w = write(x, w, synth_x, synth_w, self.real)
         return {"x": x, "w": w}

@@ -53,7 +53,7 @@ class RecencyAccumulate:
         x, w = write(x, w, real0, jnp.ones(real0.shape[0]), 0)
         return {"x": x, "w": w, "n": real0.shape[0], "t": 0}
 
-    def step(self, state, real, synth_x, synth_w, t, key):
+    def step(self, state, real, synth_x, synth_w, t, *, key):
         m = synth_x.shape[0]
         x, w = write(state["x"], state["w"], synth_x, synth_w, state["n"] + (t - 1) * m)
         return {"x": x, "w": w, "n": state["n"], "t": t}

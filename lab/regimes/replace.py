@@ -31,7 +31,7 @@ class Replace:
         x, w = empty_buffer(real0, plan.buffer)
         return {"x": x, "w": w}
 
-    def step(self, state, real, synth_x, synth_w, t, key):
+    def step(self, state, real, synth_x, synth_w, t, *, key):
         return {"x": synth_x, "w": synth_w}
 
     def training_set(self, state):

@@ -47,7 +47,7 @@ class Weighted:
         x, w = write(x, w, real0, jnp.ones(real0.shape[0]), 0)
         return {"x": x, "w": w, "n": real0.shape[0]}
 
-    def step(self, state, real, synth_x, synth_w, t, key):
+    def step(self, state, real, synth_x, synth_w, t, *, key):
         n, m = state["n"], synth_x.shape[0]
         x, w = write(state["x"], state["w"], synth_x, synth_w * (self.ratio * n / m), n)
         return {"x": x, "w": w, "n": n}

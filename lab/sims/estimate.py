@@ -23,7 +23,7 @@ def mlp_params(dim: int, width: int, depth: int) -> int:
 
     from lab.diffusion import MLP, count_params
 
-    return count_params(MLP(width, depth).init(jax.random.key(0), dim, 1))
+    return count_params(MLP(width, depth).init(key=jax.random.key(0), dim=dim, n_cond=1))
 
 
 def kind(backend: str) -> str:

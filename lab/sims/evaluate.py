@@ -32,7 +32,7 @@ import scipy.linalg
 from lab import _checks, cache
 from lab.keys import as_key, key_data
 from lab.metrics.samples import exact_ot, knn_precision_recall
-from lab.sims.data import DIGITS_CLASSES, Images, digits, split
+from lab.truths import DIGITS_CLASSES, Images, digits, split
 
 CACHE_STUDY = "sims"  # cache folder: .cache/sims/
 
@@ -49,7 +49,7 @@ class ClassifierConfig:
     lr: float = 3e-3  # AdamW learning rate (constant)
     weight_decay: float = 1e-4  # AdamW decoupled weight decay (Loshchilov & Hutter 2019)
     noise: float = 0.2  # std of Gaussian noise added to the inputs at each step (robustness to sample noise)
-    held_out: float = 0.2  # share of each class held out to measure accuracy (``lab.sims.data.split``)
+    held_out: float = 0.2  # share of each class held out to measure accuracy (``lab.truths.split``)
 
     def __post_init__(self):
         hidden = tuple(self.hidden)
@@ -120,7 +120,7 @@ def _flat_images(x, d: int, name: str = "x") -> np.ndarray:
 class Classifier:
     """A trained digits classifier (a value: parameters, held-out accuracy, configuration).
 
-    Inputs x: (N, 64) or (N, 8, 8) images in [−1, 1] (``lab.sims.data.digits`` scaling).
+    Inputs x: (N, 64) or (N, 8, 8) images in [−1, 1] (``lab.truths.digits`` scaling).
     """
 
     params: tuple  # ((W_1, b_1), …, (W_L, b_L)), numpy float32
@@ -298,11 +298,11 @@ def evaluate_digits(samples, reference, *, classifier: Classifier, k: int = 5, t
     return out
 
 
-def evaluate_toy(truth, samples, key, *, ot_samples: int = 1000, pr_samples: int = 1000, k: int = 5) -> dict:
+def evaluate_toy(truth, samples, *, key, ot_samples: int = 1000, pr_samples: int = 1000, k: int = 5) -> dict:
     """Metrics of 2-D (or any d) samples against an analytic truth with a density (e.g. ``lab.GaussianMixture``).
 
     Args:
-      truth: has ``sample(key, n)`` and ``log_prob(x)``.
+      truth: has ``sample(*, key, n)`` and ``log_prob(x)``.
       samples: (n, d) finite samples, n > k.
       key: JAX key or int seed for the truth's draws and the subsamples.
       ot_samples: size m of the sets compared by exact OT (m = min(ot_samples, n)): a uniform subsample of the samples
@@ -329,14 +329,14 @@ def evaluate_toy(truth, samples, key, *, ot_samples: int = 1000, pr_samples: int
     key = as_key(key)
     k_nll, k_ot_sub, k_ot_a, k_ot_b, k_pr_sub, k_pr = (jax.random.fold_in(key, i) for i in range(6))
     nll = -float(jnp.mean(truth.log_prob(jnp.asarray(x))))
-    nll_truth = -float(jnp.mean(truth.log_prob(truth.sample(k_nll, n))))
+    nll_truth = -float(jnp.mean(truth.log_prob(truth.sample(key=k_nll, n=n))))
     m = min(ot_samples, n)
     sub = x[np.asarray(jax.random.permutation(k_ot_sub, n))[:m]]
-    w2 = exact_ot(sub, np.asarray(truth.sample(k_ot_a, m)))
-    w2_floor = exact_ot(np.asarray(truth.sample(k_ot_b, m)), np.asarray(truth.sample(k_ot_a, m)))
+    w2 = exact_ot(sub, np.asarray(truth.sample(key=k_ot_a, n=m)))
+    w2_floor = exact_ot(np.asarray(truth.sample(key=k_ot_b, n=m)), np.asarray(truth.sample(key=k_ot_a, n=m)))
     m_pr = max(min(pr_samples, n), k + 1)
     sub_pr = x[np.asarray(jax.random.permutation(k_pr_sub, n))[:m_pr]]
-    precision, recall = _precision_recall(np.asarray(truth.sample(k_pr, m_pr)), sub_pr, k)
+    precision, recall = _precision_recall(np.asarray(truth.sample(key=k_pr, n=m_pr)), sub_pr, k)
     return {"nll": nll, "nll_truth": nll_truth, "w2": w2, "w2_floor": w2_floor, "precision": precision,
             "recall": recall, "ot_samples": m, "pr_samples": m_pr}
 

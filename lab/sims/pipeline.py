@@ -66,7 +66,7 @@ def _check_data(data, name="data"):
 def _one(cfg: SIMSConfig, x, key):
     params = cfg.model.fit(x, jnp.ones(x.shape[0], DTYPE), key=jax.random.fold_in(key, 0))
     k3 = jax.random.fold_in(key, 3)
-    samples = tuple(replace(cfg.model, omega=w).sample(params, k3, cfg.n_samples).astype(DTYPE)
+    samples = tuple(replace(cfg.model, omega=w).sample(params, key=k3, n=cfg.n_samples).astype(DTYPE)
                     for w in cfg.omegas)
     return params, samples
 

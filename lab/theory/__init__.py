@@ -3,3 +3,6 @@ from lab.theory import (  # noqa: F401
     categorical, correction, curation, curation_grid, gaussian, kde, kde_fixed, kde_mixed, mixed, mixed_cov, mixed_fixed,
     pooled, regression, stability, verification,
 )
+
+__all__ = ["categorical", "correction", "curation", "gaussian", "kde", "kde_fixed", "kde_mixed", "mixed", "mixed_cov",
+           "mixed_fixed", "pooled", "regression", "stability", "verification"]

@@ -14,7 +14,7 @@ E[Σ_t] = a_t Σ and E[δ_t δ_tᵀ] = b_t Σ with scalar sequences (q_t = E[Q_t
   Replace (m):        q_t = m(λ a_{t−1} + b_{t−1}),  b_t = b_{t−1} + λ a_{t−1}/m,  N_t = m.
   Accumulate (m):     N_t = n + t m,  δ_t = δ_{t−1} + (m/N_t) e_t  ⇒  b_t = b_{t−1} + m λ a_{t−1}/N_t²,
                       q_t = q_{t−1} + m(λ a_{t−1} + b_{t−1}),  q_0 = n.
-                      (Augment with keep_all is the same recursion.) With λ = 1, ddof = 1 and a ≡ 1 this gives
+                      With λ = 1, ddof = 1 and a ≡ 1 this gives
                       b_t = 1/n + Σ_{s=1}^t m/(n + s m)² — bounded, the Gaussian analogue of the Σ 1/i² of G5.
   Augment (m, fixed real set): N = n + m,  δ_t = (n δ_0 + m δ_{t−1} + m e_t)/N; with c_t = E[δ_t δ_0ᵀ] ⊘ Σ:
                       b_t = (n² b_0 + m² b_{t−1} + 2 n m c_{t−1} + m λ a_{t−1})/N²,  c_t = (n b_0 + m c_{t−1})/N,
@@ -48,7 +48,7 @@ def moments(regime, *, n: int, generations: int, ddof: int = 0, sampling_bias: f
             N = m
             q = m * (lam * a[t - 1] + b[t - 1])
             b[t] = b[t - 1] + lam * a[t - 1] / m
-        elif isinstance(regime, Accumulate) or (isinstance(regime, Augment) and regime.keep_all):
+        elif isinstance(regime, Accumulate):
             m = regime.synthetic or n
             N = n + t * m
             q = q + m * (lam * a[t - 1] + b[t - 1])

@@ -15,12 +15,12 @@ import jax.numpy as jnp
 from lab import keys
 
 
-def synthesize(model, params, truth, transforms, key, m: int):
+def synthesize(model, params, truth, transforms, *, key, m: int):
     """m synthetic samples of ``model`` at ``params`` passed through ``transforms`` in order: (x: (m, …), w: (m,))."""
     sizes = [m]
     for tr in reversed(transforms):
         sizes.insert(0, tr.n_in(sizes[0]))
-    x = model.sample(params, keys.stream(key, keys.SYNTHETIC), sizes[0])
+    x = model.sample(params, key=keys.stream(key, keys.SYNTHETIC), n=sizes[0])
     w = jnp.ones((sizes[0],), jnp.result_type(float))
     tkey = keys.stream(key, keys.TRANSFORM)
     for i, tr in enumerate(transforms):

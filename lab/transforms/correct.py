@@ -14,7 +14,7 @@ C♯p_θ the law of the corrector's output. Three correctors:
   steps ≳ s²/η so that (1 − η/s²)^steps is small (the defaults, η = 0.05 and 60 steps, leave 5% of the initial error
   and inflate the variance by 2.6% for s² = 1).
 - ``Project(k, points, seed, iterations)``: the nearest of k k-means centres of a fixed real dataset (the MNIST
-  analogue). The real dataset is ``truth.sample(jax.random.key(seed), points)``, the same in every generation and
+  analogue). The real dataset is ``truth.sample(key=jax.random.key(seed), n=points)``, the same in every generation and
   replicate; the centres come from Lloyd's algorithm in float64 numpy, initialised by farthest-first traversal from the
   point nearest the data mean, ties to the lowest index, at most ``iterations`` rounds — so they are a deterministic
   function of (truth, k, points, seed, iterations), computed once per truth and cached.
@@ -40,7 +40,7 @@ class Ideal:
     """Gillman's idealized corrector: a fresh sample of the truth (C♯p_θ = p*)."""
 
     def __call__(self, key, x, *, truth):
-        return truth.sample(key, x.shape[0]).astype(x.dtype)
+        return truth.sample(key=key, n=x.shape[0]).astype(x.dtype)
 
     def describe(self) -> dict:
         return describe_dataclass(self)
@@ -106,7 +106,7 @@ def kmeans(points: np.ndarray, k: int, iterations: int) -> np.ndarray:
 @lru_cache(maxsize=64)
 def _centres(truth, k: int, points: int, seed: int, iterations: int) -> np.ndarray:
     with jax.ensure_compile_time_eval():
-        real = np.asarray(truth.sample(jax.random.key(seed), points), np.float64)
+        real = np.asarray(truth.sample(key=jax.random.key(seed), n=points), np.float64)
     return kmeans(real, k, iterations)
 
 
@@ -117,7 +117,7 @@ class Project:
     Args:
       k: number of centres (≥ 1).
       points: size of the real dataset the centres are fitted on (≥ k).
-      seed: the real dataset is ``truth.sample(jax.random.key(seed), points)``.
+      seed: the real dataset is ``truth.sample(key=jax.random.key(seed), n=points)``.
       iterations: at most this many Lloyd rounds.
     """
 

@@ -1,5 +1,5 @@
-"""Data for SIMS (issue 6, item 2): scikit-learn's 8×8 digits, a user's local ``.npz`` of images, class-skewed
-subsets, and 2-D analytic Gaussian mixtures. Nothing is ever downloaded.
+"""Image truths (issue 6, item 2; used by SIMS): scikit-learn's 8×8 digits, a user's local ``.npz`` of images,
+class-skewed subsets. Nothing is ever downloaded. (The 2-D ring and grid mixtures are in ``lab/truths/laws.py``.)
 
 Representation of images: ``Images`` holds ``x``, a float32 array (N, D) of flattened images with pixel values in
 [−1, 1] (the range diffusion models are trained on, as in EDM), ``shape``, the shape of one image ((H, W) or
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from lab import _checks
 from lab.keys import as_key
-from lab.truths import GaussianMixture
 
 DIGITS_SHAPE = (8, 8)  # sklearn's digits: 8×8 images, 16 grey levels 0..16, 10 classes
 DIGITS_CLASSES = 10
@@ -25,7 +25,8 @@ DIGITS_CLASSES = 10
 
 @dataclass(frozen=True, eq=False)
 class Images:
-    """A set of images as flattened float32 rows in [−1, 1].
+    """A set of images as flattened float32 rows in [−1, 1]; as a truth, the empirical law of its rows (``sample``
+draws images uniformly with replacement; no density).
 
     Args:
       x: (N, D) pixel values in [−1, 1], N ≥ 1 (stored as float32).
@@ -64,6 +65,15 @@ class Images:
     def images(self) -> np.ndarray:
         """(N, *shape) float32 view of ``x``."""
         return self.x.reshape((-1,) + self.shape)
+
+    @property
+    def dim(self) -> int:
+        return self.x.shape[1]
+
+    def sample(self, *, key, n: int) -> jax.Array:
+        """(n, D) flattened images drawn uniformly with replacement (as ``lab.truths.Dataset`` draws its rows)."""
+        idx = jax.random.randint(as_key(key), (n,), 0, self.x.shape[0])
+        return jnp.asarray(self.x)[idx]
 
     def take(self, idx) -> "Images":
         """The images (and labels) at the integer indices ``idx`` (M,), M ≥ 1, in that order."""
@@ -216,7 +226,7 @@ def largest_remainder(proportions, n: int) -> np.ndarray:
     return counts
 
 
-def skewed(images, labels, proportions, n: int, key) -> tuple[np.ndarray, np.ndarray]:
+def skewed(images, labels, proportions, *, key, n: int) -> tuple[np.ndarray, np.ndarray]:
     """A subset of n rows with class proportions ``proportions`` (the distribution-shift experiment's skewed set).
 
     Class c contributes exactly ``largest_remainder(proportions, n)[c]`` rows, drawn without replacement from the
@@ -257,26 +267,4 @@ def skewed(images, labels, proportions, n: int, key) -> tuple[np.ndarray, np.nda
     return images[idx], labels[idx]
 
 
-def ring(k: int = 8, radius: float = 2.0, std: float = 0.05) -> GaussianMixture:
-    """k equal-weight isotropic Gaussians in 2-D, N(μ_j, std² I), μ_j = radius·(cos 2πj/k, sin 2πj/k), j = 0..k−1."""
-    k = _checks.integer("k", k, minimum=1)
-    radius = _checks.real_in("radius", radius, 0.0, np.inf, hi_open=True)
-    std = _checks.real_in("std", std, 0.0, np.inf, lo_open=True, hi_open=True)
-    angle = 2.0 * np.pi * np.arange(k) / k
-    means = radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    return GaussianMixture(np.full(k, 1.0 / k), means, np.tile(std**2 * np.eye(2), (k, 1, 1)))
-
-
-def grid(k: int = 5, spacing: float = 1.0, std: float = 0.05) -> GaussianMixture:
-    """k² equal-weight isotropic Gaussians in 2-D on a k × k grid centred at the origin: N(μ_ij, std² I),
-    μ_ij = spacing·(i − (k−1)/2, j − (k−1)/2), i, j = 0..k−1 (k = 5: the classic 25-Gaussian grid)."""
-    k = _checks.integer("k", k, minimum=1)
-    spacing = _checks.real_in("spacing", spacing, 0.0, np.inf, hi_open=True)
-    std = _checks.real_in("std", std, 0.0, np.inf, lo_open=True, hi_open=True)
-    axis = spacing * (np.arange(k) - (k - 1) / 2.0)
-    means = np.stack(np.meshgrid(axis, axis, indexing="ij"), axis=-1).reshape(-1, 2)
-    return GaussianMixture(np.full(k * k, 1.0 / (k * k)), means, np.tile(std**2 * np.eye(2), (k * k, 1, 1)))
-
-
-__all__ = ["Images", "digits", "split", "load_npz", "largest_remainder", "skewed", "ring", "grid", "DIGITS_SHAPE",
-           "DIGITS_CLASSES"]
+__all__ = ["Images", "digits", "split", "load_npz", "largest_remainder", "skewed", "DIGITS_SHAPE", "DIGITS_CLASSES"]

@@ -1,11 +1,13 @@
-"""More truths: Gaussian mixtures, categoricals (with a Zipf helper), the linear-regression world, finite datasets.
+"""More truths: Gaussian mixtures (with the 2-D ring and grid), categoricals (with a Zipf helper), the
+linear-regression world, finite datasets.
 
-Same contract as ``lab.distributions.Gaussian``: a frozen dataclass holding numpy constants, with ``sample(key, n)``,
+Same contract as ``lab.truths.Gaussian``: a frozen dataclass holding numpy constants, with ``sample(*, key, n)``,
 ``log_prob(x)`` where a density exists, ``dim`` and ``describe()``. Bad input raises ``ValueError`` naming the parameter.
 Matrix factorisations are done once here, in numpy, so nothing batched reaches LAPACK inside jitted code.
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 
 import jax
@@ -14,6 +16,7 @@ import numpy as np
 from jax.scipy.special import logsumexp
 
 from lab import _checks
+from lab.keys import as_key
 
 CATEGORY_DTYPE = jnp.int32  # category indices, shared by the Categorical truth and CategoricalFit samples
 
@@ -37,7 +40,7 @@ class GaussianMixture:
     Example:
       >>> import jax, lab
       >>> gm = lab.GaussianMixture([0.5, 0.5], [[-3.0], [3.0]], [[[1.0]], [[1.0]]])
-      >>> gm.sample(jax.random.key(0), 4).shape
+      >>> gm.sample(key=jax.random.key(0), n=4).shape
       (4, 1)
     """
 
@@ -74,7 +77,7 @@ class GaussianMixture:
     def components(self) -> int:
         return self.means.shape[0]
 
-    def sample(self, key: jax.Array, n: int) -> jax.Array:
+    def sample(self, *, key: jax.Array, n: int) -> jax.Array:
         """(n, d) draws: component j ~ π, then μ_j + L_j z with L_j L_jᵀ = Σ_j."""
         kc, kz = jax.random.split(key)
         j = jax.random.categorical(kc, jnp.log(jnp.asarray(self.weights)), shape=(n,))
@@ -97,6 +100,27 @@ class GaussianMixture:
                 "covs": self.covs.tolist()}
 
 
+def ring(k: int = 8, radius: float = 2.0, std: float = 0.05) -> GaussianMixture:
+    """k equal-weight isotropic Gaussians in 2-D, N(μ_j, std² I), μ_j = radius·(cos 2πj/k, sin 2πj/k), j = 0..k−1."""
+    k = _checks.integer("k", k, minimum=1)
+    radius = _checks.real_in("radius", radius, 0.0, np.inf, hi_open=True)
+    std = _checks.real_in("std", std, 0.0, np.inf, lo_open=True, hi_open=True)
+    angle = 2.0 * np.pi * np.arange(k) / k
+    means = radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    return GaussianMixture(np.full(k, 1.0 / k), means, np.tile(std**2 * np.eye(2), (k, 1, 1)))
+
+
+def grid(k: int = 5, spacing: float = 1.0, std: float = 0.05) -> GaussianMixture:
+    """k² equal-weight isotropic Gaussians in 2-D on a k × k grid centred at the origin: N(μ_ij, std² I),
+    μ_ij = spacing·(i − (k−1)/2, j − (k−1)/2), i, j = 0..k−1 (k = 5: the classic 25-Gaussian grid)."""
+    k = _checks.integer("k", k, minimum=1)
+    spacing = _checks.real_in("spacing", spacing, 0.0, np.inf, hi_open=True)
+    std = _checks.real_in("std", std, 0.0, np.inf, lo_open=True, hi_open=True)
+    axis = spacing * (np.arange(k) - (k - 1) / 2.0)
+    means = np.stack(np.meshgrid(axis, axis, indexing="ij"), axis=-1).reshape(-1, 2)
+    return GaussianMixture(np.full(k * k, 1.0 / (k * k)), means, np.tile(std**2 * np.eye(2), (k * k, 1, 1)))
+
+
 def zipf(k: int, s: float = 1.0) -> np.ndarray:
     """(k,) Zipf probabilities p(i) ∝ 1/i^s, i = 1..k (rank 1 the most frequent)."""
     k = _checks.integer("k", k, minimum=1)
@@ -114,7 +138,7 @@ class Categorical:
 
     Example:
       >>> import jax, lab
-      >>> lab.Categorical(lab.zipf(10, 1.1)).sample(jax.random.key(0), 3).shape
+      >>> lab.Categorical(lab.zipf(10, 1.1)).sample(key=jax.random.key(0), n=3).shape
       (3, 1)
     """
 
@@ -131,7 +155,7 @@ class Categorical:
     def categories(self) -> int:
         return self.probs.shape[0]
 
-    def sample(self, key: jax.Array, n: int) -> jax.Array:
+    def sample(self, *, key: jax.Array, n: int) -> jax.Array:
         """(n, 1) int32 category indices."""
         idx = jax.random.categorical(key, jnp.log(jnp.asarray(self.probs)), shape=(n,))
         return idx.astype(CATEGORY_DTYPE)[:, None]
@@ -173,7 +197,7 @@ class LinearModel:
     def dim(self) -> int:
         return self.features + 1
 
-    def sample(self, key: jax.Array, n: int) -> jax.Array:
+    def sample(self, *, key: jax.Array, n: int) -> jax.Array:
         """(n, d + 1) rows [x, x·w + σ ε]."""
         kx, ke = jax.random.split(key)
         x = jax.random.normal(kx, (n, self.features))
@@ -214,7 +238,7 @@ class Dataset:
     def dim(self) -> int:
         return self.points.shape[1]
 
-    def sample(self, key: jax.Array, n: int) -> jax.Array:
+    def sample(self, *, key: jax.Array, n: int) -> jax.Array:
         """(n, d) rows drawn uniformly with replacement."""
         idx = jax.random.randint(key, (n,), 0, self.points.shape[0])
         return jnp.asarray(self.points)[idx]
@@ -226,19 +250,23 @@ class Dataset:
         return {"kind": "Dataset", "name": self.name, "shape": list(self.points.shape), "sha256": digest}
 
 
-def two_moons(n: int = 1000, noise: float = 0.1, *, seed: int) -> Dataset:
+def two_moons(*, key, n: int = 1000, noise: float = 0.1) -> Dataset:
     """scikit-learn's two interleaving half-circles (``sklearn.datasets.make_moons``) as a finite-dataset truth.
 
     Args:
+      key: a non-negative int seed, passed to make_moons as ``random_state`` (the dataset is then fixed), or a JAX
+        key, from which such a seed is drawn (``jax.random.randint``).
       n: points in the dataset (≥ 2).
       noise: standard deviation of the Gaussian noise added to the points (≥ 0).
-      seed: ``random_state`` for make_moons (an int; the dataset is then fixed).
     """
     from sklearn.datasets import make_moons
 
     n = _checks.integer("n", n, minimum=2)
     noise = _checks.real_in("noise", noise, 0.0, np.inf, hi_open=True)
-    seed = _checks.integer("seed", seed, minimum=0)
+    if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+        seed = _checks.integer("key", key, minimum=0)
+    else:
+        seed = int(jax.random.randint(as_key(key), (), 0, 2**31 - 1))
     x, _ = make_moons(n_samples=n, noise=noise, random_state=seed)
     return Dataset(x, name=f"two_moons(n={n}, noise={noise}, seed={seed})")
 
@@ -259,7 +287,7 @@ class MakeMoons:
 
     Example:
       >>> import jax, lab
-      >>> lab.MakeMoons(0.05).sample(jax.random.key(0), 6).shape
+      >>> lab.MakeMoons(0.05).sample(key=jax.random.key(0), n=6).shape
       (6, 2)
     """
 
@@ -279,7 +307,7 @@ class MakeMoons:
         a, b = np.linspace(0, np.pi, out), np.linspace(0, np.pi, inn)
         return np.concatenate([np.stack([np.cos(a), np.sin(a)], 1), np.stack([1 - np.cos(b), 0.5 - np.sin(b)], 1)])
 
-    def sample(self, key: jax.Array, n: int) -> jax.Array:
+    def sample(self, *, key: jax.Array, n: int) -> jax.Array:
         """(n, 2) one make_moons set: the grid in a uniformly random order plus noise."""
         kp, kz = jax.random.split(key)
         rows = jax.random.permutation(kp, jnp.asarray(self.grid(n)))
@@ -289,5 +317,5 @@ class MakeMoons:
         return {"kind": "MakeMoons", "noise": self.noise}
 
 
-__all__ = ["GaussianMixture", "Categorical", "zipf", "LinearModel", "Dataset", "two_moons", "MakeMoons",
-           "CATEGORY_DTYPE"]
+__all__ = ["GaussianMixture", "ring", "grid", "Categorical", "zipf", "LinearModel", "Dataset", "two_moons",
+           "MakeMoons", "CATEGORY_DTYPE"]

@@ -1,7 +1,7 @@
 """Truths: the real-data distributions P_r that loops start from and are measured against.
 
 A truth is a frozen dataclass holding numpy arrays (constants for JAX), with
-``sample(key, n) -> (n, d)``, ``log_prob(x: (n, d)) -> (n,)`` and ``dim``.
+``sample(*, key, n) -> (n, d)``, ``log_prob(x: (n, d)) -> (n,)`` and ``dim``.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class Gaussian:
     Example:
       >>> import jax, lab
       >>> truth = lab.Gaussian(mean=[0.0], cov=[[1.0]])
-      >>> truth.sample(jax.random.key(0), 5).shape
+      >>> truth.sample(key=jax.random.key(0), n=5).shape
       (5, 1)
     """
 
@@ -49,7 +49,7 @@ class Gaussian:
     def dim(self) -> int:
         return self.mean.shape[0]
 
-    def sample(self, key: jax.Array, n: int) -> jax.Array:
+    def sample(self, *, key: jax.Array, n: int) -> jax.Array:
         """(n, d) independent draws: mean + cov^{1/2} z, z ~ N(0, I)."""
         z = jax.random.normal(key, (n, self.dim))
         return self.mean + z @ self._sqrt.T
