@@ -25,7 +25,6 @@ class Augment:
 
     def __post_init__(self):
         _checks.integer("synthetic", self.synthetic, minimum=1)
-        _checks.boolean("keep_all", self.keep_all)
         object.__setattr__(self, "transforms", tuple(self.transforms))
 
     def plan(self, n: int, generations: int) -> Plan:
