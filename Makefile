@@ -37,8 +37,9 @@ test-browser: $(STAMP)
 	$(PY) demos/_warm.py
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q -p no:xdist -m browser tests/test_demos_browser.py
 
+# Every study but the SIMS suite (`make sims`) at its quick preset: figures/<study>.png and .json.
 figures: $(STAMP)
-	$(PY) -m lab reproduce --preset quick
+	$(PY) -m lab reproduce --preset quick --no-sims
 
 bench: $(STAMP)
 	$(PY) benchmarks/engine.py

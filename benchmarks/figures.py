@@ -1,5 +1,7 @@
 """What ``make figures`` costs (issue 16, item 1): every study's quick preset, each in a fresh process, cold.
 
+``make figures`` runs every study but the SIMS suite (which ``make sims`` runs); ``--sims`` adds the suite's five.
+
 Run: ``.venv/bin/python benchmarks/figures.py [--only NAME ...] [--jobs 1]``. Each study runs as
 ``python -m lab run NAME --preset quick`` in its own process (what ``make figures`` does in one process, split so that
 each study's cost is visible), with an empty result cache (a temporary ``LAB_CACHE_DIR``) and an empty JAX compilation
@@ -56,9 +58,12 @@ def measure(name: str, tmp: Path) -> dict:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--only", nargs="+", default=None, metavar="NAME")
+    p.add_argument("--sims", action="store_true", help="also the SIMS suite (`make sims`; not part of make figures)")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "figures.json"))
     a = p.parse_args(argv)
-    names = a.only or study_names()
+    from lab.sims import suite
+
+    names = a.only or [n for n in study_names() if a.sims or n not in suite.STUDIES]
     rows = []
     print(f"{'study':22s} {'wall s':>8s} {'cpu s':>8s} {'peak MiB':>9s}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:

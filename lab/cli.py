@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser("reproduce", help="run every study, then list the gallery")
     a.add_argument("--preset", default="quick")
     a.add_argument("--jobs", type=int, default=1)
+    a.add_argument("--no-sims", action="store_true", help="leave out the SIMS suite (`python -m lab sims` runs it); "
+                   "what `make figures` runs")
     g = sub.add_parser("sims", help="the SIMS suite (issue 6): every sims_* study at one preset, then their figures")
     g.add_argument("--preset", default="cpu-quick", help="cpu-quick | cpu-full | gpu (gpu: figures/gpu/, sized for one H100)")
     g.add_argument("--only", nargs="+", default=None, metavar="NAME", help="a subset of the sims_* studies")
@@ -110,7 +112,10 @@ def _cmd_run(args):
 def _cmd_reproduce(args):
     from lab import registry, study
 
-    mods = [registry.load(n) for n in registry.names()]
+    from lab.sims import suite
+
+    names = [n for n in registry.names() if not (args.no_sims and n in suite.STUDIES)]
+    mods = [registry.load(n) for n in names]
     for mod in mods:
         study.preset_config(mod, args.preset)
     for mod in mods:
