@@ -35,11 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("name")
     r.add_argument("--preset", default="quick")
     r.add_argument("--jobs", type=int, default=1, help="processes for independent cells (joblib)")
+    r.add_argument("--cluster", default=None, metavar="local:N|ADDRESS",
+                   help="send the cells to a Dask cluster: a LocalCluster of N workers, or a scheduler's address")
     a = sub.add_parser("reproduce", help="run every study, then list the gallery")
     a.add_argument("--preset", default="quick")
     a.add_argument("--jobs", type=int, default=1)
     a.add_argument("--no-sims", action="store_true", help="leave out the SIMS suite (`python -m lab sims` runs it); "
                    "what `make figures` runs")
+    a.add_argument("--cluster", default=None, metavar="local:N|ADDRESS", help="as for run")
     g = sub.add_parser("sims", help="the SIMS suite (issue 6): every sims_* study at one preset, then their figures")
     g.add_argument("--preset", default="cpu-quick", help="cpu-quick | cpu-full | gpu (gpu: figures/gpu/, sized for one H100)")
     g.add_argument("--only", nargs="+", default=None, metavar="NAME", help="a subset of the sims_* studies")
@@ -72,6 +75,10 @@ def _check_args(args) -> None:
         from lab import cache
 
         cache.check_writable()
+    if getattr(args, "cluster", None) is not None:
+        from lab import cluster
+
+        cluster.parse(args.cluster)
     if args.command == "simulate":
         from lab.keys import MAX_SEED
 
@@ -106,7 +113,7 @@ def _cmd_run(args):
     mod = registry.load(args.name)
     study.preset_config(mod, args.preset)
     _warn_gpu_preset(args.preset)
-    print(study.run(mod, args.preset, jobs=_jobs(args.jobs)))
+    print(study.run(mod, args.preset, jobs=_jobs(args.jobs), cluster=args.cluster))
 
 
 def _cmd_reproduce(args):
@@ -119,7 +126,7 @@ def _cmd_reproduce(args):
     for mod in mods:
         study.preset_config(mod, args.preset)
     for mod in mods:
-        print(study.run(mod, args.preset, jobs=_jobs(args.jobs)))
+        print(study.run(mod, args.preset, jobs=_jobs(args.jobs), cluster=args.cluster))
 
 
 def _cmd_readme(args):

@@ -48,13 +48,15 @@ class _Busy:
 _BUSY = _Busy()
 
 
-def compute(module, preset: str = "quick", *, jobs: int = 1, root=None, progress: bool = True) -> dict:
+def compute(module, preset: str = "quick", *, jobs: int = 1, root=None, progress: bool = True,
+            cluster: str | None = None) -> dict:
     """All cells of a study's preset, from the cache where present: {cell name: value}.
 
     The cache folder is checked first (``cache.check_writable``: a ValueError naming LAB_CACHE_DIR). Cells that
     another process is computing at the same moment (a second run of the same study) are left to it and done last:
     this process waits for their results and loads them, so concurrent runs share the work instead of repeating it
-    (``cache.get_or_compute``)."""
+    (``cache.get_or_compute``). ``cluster`` ("local:N" or a Dask scheduler's address) sends the cells to a Dask
+    cluster instead (``lab.cluster``; the same numbers)."""
     cfg = preset_config(module, preset)
     cells = module.cells(cfg)
     names = [c.name for c in cells]
@@ -62,6 +64,10 @@ def compute(module, preset: str = "quick", *, jobs: int = 1, root=None, progress
         raise ValueError(f"study {module.NAME} has duplicate cell names")
     cache.check_writable(root, module.NAME)
     values: dict = {}
+    if cluster is not None:
+        from lab import cluster as dask_cluster
+
+        return dict(zip(names, dask_cluster.compute(module, cells, root, cluster, progress=progress)))
     if jobs > 1:
         from joblib import Parallel, delayed
 
@@ -136,7 +142,8 @@ def figures_dir_for(preset: str, figures_dir="figures") -> Path:
     return Path(figures_dir) / "gpu" if preset.startswith("gpu") else Path(figures_dir)
 
 
-def run(module, preset: str = "quick", *, jobs: int = 1, figures_dir="figures", root=None, progress=True) -> Path:
+def run(module, preset: str = "quick", *, jobs: int = 1, figures_dir="figures", root=None, progress=True,
+        cluster: str | None = None) -> Path:
     """Compute a study and write its figure atomically, with its results record ``<NAME>.json`` beside it
     (``record``); gpu presets write to ``figures/gpu/`` and dump the cells' results there as ``<NAME>.json``
     instead. Returns the figure's path."""
@@ -148,7 +155,7 @@ def run(module, preset: str = "quick", *, jobs: int = 1, figures_dir="figures", 
     import matplotlib.pyplot as plt
 
     t0 = time.perf_counter()
-    results = compute(module, preset, jobs=jobs, root=root, progress=progress)
+    results = compute(module, preset, jobs=jobs, root=root, progress=progress, cluster=cluster)
     seconds = time.perf_counter() - t0
     where = figures_dir_for(preset, figures_dir)
     if preset.startswith("gpu"):
