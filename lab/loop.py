@@ -309,7 +309,7 @@ def _check_memory(regime, n, generations, replicates, limits, **sizes) -> None:
 
 
 def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=None, batch_size=None,
-             progress=False, return_params=False, check_memory=True):
+             progress=False, return_params=False, check_memory=True, first_replicate=0):
     """Run a self-consuming loop.
 
     Args:
@@ -327,6 +327,9 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
       progress: show a progress bar over chunks.
       return_params: also return the fitted params of every (replicate, generation) (a pytree of numpy arrays with
         leading axes (replicates, generations + 1)), e.g. to draw samples of a chosen generation afterwards.
+      first_replicate: run replicates first_replicate, …, first_replicate + replicates − 1 of the key (the
+        Dataset's ``replicate`` coordinate holds these indices): a shard of a larger run, with the numbers those
+        replicates have there (``lab.cluster.simulate`` shards a run over Dask workers this way).
       check_memory: before allocating anything, estimate the memory the run needs (``memory_estimate``: one chunk's
         buffers, params and metric work space, and the results kept) and raise a ValueError naming the argument to
         lower when it exceeds the machine's memory (the container's limit where lower; the accelerator's for a
@@ -357,6 +360,7 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
     metrics = _metrics(model, truth, metrics)
     key = keys.as_key(key)
     check_memory = _checks.boolean("check_memory", check_memory)
+    first = _checks.integer("first_replicate", first_replicate, minimum=0)
     dim = getattr(truth, "dim", 1)
     row = jax.eval_shape(lambda k: truth.sample(key=k, n=1), jax.random.key(0))
     row_bytes = _nbytes(row)
@@ -390,7 +394,7 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
 
         starts = tqdm(starts, desc="replicates", unit="chunk")
     for s in starts:
-        idx = np.arange(s, s + batch)
+        idx = first + np.arange(s, s + batch)
         rkeys = jax.vmap(partial(keys.replicate_key, key))(jnp.asarray(idx))
         if sharding is not None:
             rkeys = jax.device_put(rkeys, sharding)
@@ -398,7 +402,7 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
         take = min(batch, replicates - s)
         chunks.append(jax.tree.map(lambda a: np.asarray(a)[:take], (params, values)))
     params, values = jax.tree.map(lambda *a: np.concatenate(a), *chunks)
-    ds = _to_dataset(model, params, values, config, replicates, generations, key)
+    ds = _to_dataset(model, params, values, config, replicates, generations, key, first)
     _check_training(ds)
     _check_finite(ds, {m.name for m in metrics})
     return (ds, params) if return_params else ds
@@ -413,6 +417,7 @@ def _check_training(ds: xr.Dataset) -> None:
            for r, t in np.argwhere(~np.isfinite(ds[name].values))]
     if bad:
         t, _, r, name = min(bad)
+        r = int(ds["replicate"].values[r])
         raise ValueError(f"{name} is not finite at replicate {r}, generation {t}: the training diverged "
                          "(lower the learning rate or check the data's scale)")
 
@@ -429,6 +434,7 @@ def _check_finite(ds: xr.Dataset, metric_names) -> None:
             continue
         bad = np.argwhere(~np.isfinite(v.reshape(v.shape[0], v.shape[1], -1)).any(-1))
         r, t = min(bad.tolist(), key=lambda rt: (rt[1], rt[0]))
+        r = int(ds["replicate"].values[r])
         raise ValueError(f"fitted {name} is not finite at replicate {r}, generation {t}: the computation "
                          "overflowed (the truth's scale, e.g. its mean or cov, is too large for float64); rescale "
                          "the data")
@@ -448,7 +454,7 @@ def _devices_layout(batch: int):
     return batch, NamedSharding(Mesh(np.asarray(devices), ("replicate",)), PartitionSpec("replicate"))
 
 
-def _to_dataset(model, params, values, config, replicates, generations, key) -> xr.Dataset:
+def _to_dataset(model, params, values, config, replicates, generations, key, first=0) -> xr.Dataset:
     data = {}
     for name, (arr, dims) in model.variables(params).items():
         data[name] = (("replicate", "generation") + tuple(dims), np.asarray(arr))
@@ -456,7 +462,7 @@ def _to_dataset(model, params, values, config, replicates, generations, key) -> 
         data[name] = (("replicate", "generation"), np.asarray(arr))
     attrs = {k: (json.dumps(v, default=repr) if isinstance(v, (dict, list)) else v) for k, v in config.items()}
     attrs.update(replicates=replicates, key=json.dumps(keys.key_data(key)), lab_version=_version())
-    coords = {"replicate": np.arange(replicates), "generation": np.arange(generations + 1)}
+    coords = {"replicate": first + np.arange(replicates), "generation": np.arange(generations + 1)}
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 

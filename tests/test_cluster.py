@@ -102,3 +102,20 @@ def test_killed_worker_leaves_a_consistent_cache_and_the_rerun_matches(tiny, tmp
     folder = tmp_path / "c" / "tiny"
     assert not list(folder.glob(".tmp-*")) and not list(folder.glob("*.lock")) and len(list(folder.glob("*.pkl"))) == 4
     _same(got, study.compute(tiny, "kill", root=tmp_path / "single", progress=False))
+
+
+def test_sharded_simulate_equals_one_call():
+    import lab
+
+    args = (lab.Gaussian([0.0, 1.0], [[1.0, 0.3], [0.3, 0.5]]), lab.GaussianFit(ddof=1), lab.Accumulate())
+    kw = dict(n=15, generations=6, replicates=37, key=11)
+    one = lab.simulate(*args, **kw)
+    sharded = cluster.simulate("local:2", *args, shards=3, **kw)
+    assert sharded.attrs == one.attrs and list(sharded["replicate"].values) == list(range(37))
+    for name in ("mean", "cov"):  # the fits: bit for bit
+        assert np.array_equal(one[name].values, sharded[name].values), name
+    for name in ("w2", "kl_model_truth"):  # batched d×d linear algebra: XLA's code depends on the batch's size
+        np.testing.assert_allclose(sharded[name].values, one[name].values, rtol=1e-12, atol=0)
+    part = lab.simulate(*args, **{**kw, "replicates": 5}, first_replicate=30)
+    assert list(part["replicate"].values) == list(range(30, 35))
+    assert np.array_equal(part["cov"].values, one["cov"].values[30:35])
