@@ -1,3 +1,4 @@
+# Longer than ~150 lines: the cell evaluates four digit metrics per seed and ω, and the figure has seven panels.
 """SIMS on scikit-learn's 8×8 digits: does negative guidance improve the base?
 
 Claim (Alemohammad et al. 2024, "Self-Improving Diffusion Models with Synthetic Data", THEORY N1): a base diffusion
@@ -83,7 +84,8 @@ def _images(x, keep):
 
 
 def _metrics(ev: dict) -> dict:
-    return {k: ev[k] for k in ("fd", "precision", "recall", "tv_hist", "clipped")} | {"hist": np.asarray(ev["hist"]).tolist()}
+    return {k: ev[k] for k in ("fd", "precision", "recall", "tv_hist", "clipped")} | \
+        {"hist": np.asarray(ev["hist"]).tolist()}
 
 
 def run_seeds(seeds: list, held_out: float, keep: int, **family_kw) -> dict:
@@ -142,7 +144,8 @@ def gpu_check_configs(cfg: Config) -> list:
     from dataclasses import replace
 
     m = suite.digits_family(cells(cfg)[0].kwargs)
-    return suite.gpu_check(m.base, (1437, 64)) + suite.gpu_check(replace(m.base, train=m.aux_train), (cfg.n_synthetic, 64))
+    return suite.gpu_check(m.base, (1437, 64)) + suite.gpu_check(replace(m.base, train=m.aux_train),
+                                                                  (cfg.n_synthetic, 64))
 
 
 def table(results: dict, cfg: Config, metric: str) -> np.ndarray:

@@ -1,5 +1,5 @@
-"""SIMS as a distribution shifter: from skewed class proportions toward a target.
 # Longer than ~150 lines: one cell runs five stages (base, pool, CPU selection, two fine-tunings, guided samples).
+"""SIMS as a distribution shifter: from skewed class proportions toward a target.
 
 Claim (Alemohammad et al. 2024, "Self-Improving Diffusion Models with Synthetic Data", THEORY N1: "SIMS can shift the
 synthetic distribution toward a chosen in-domain target, e.g. class proportions"): a base trained on digits whose
@@ -138,8 +138,9 @@ def run_seeds(seeds: list, skew: float, n_train: int, n_pool: int, held_out: flo
         for j, w in enumerate(omegas):
             for arm in (0, 1):
                 ev = evaluate.evaluate_digits(np.asarray(samples[j][arm][i]), d.x[held], classifier=clf, target=target)
-                arms[arm][str(float(w))] = {k_: ev[k_] for k_ in ("fd", "precision", "recall", "tv_hist", "tv_target")} \
-                    | {"hist": np.asarray(ev["hist"]).tolist(), "clipped": ev["clipped"]}
+                keep = ("fd", "precision", "recall", "tv_hist", "tv_target")
+                arms[arm][str(float(w))] = {k_: ev[k_] for k_ in keep} | {"hist": np.asarray(ev["hist"]).tolist(),
+                                                                          "clipped": ev["clipped"]}
         b_hat, q, counts = info[i]
         record = {**suite.digits_sims_config(family_kw).record(), "key": key_data(key), "skew": skew,
                   "n_train": n_train, "train_proportions": proportions(skew).tolist(), "target": target.tolist(),
@@ -199,7 +200,8 @@ def tests(results: dict, cfg: Config) -> dict:
 
 def summary(results: dict, cfg: Config) -> dict:
     """The paired rule at ω* (module docstring) and the key numbers."""
-    tv, tvc, fd = table(results, cfg, "tv_target"), table(results, cfg, "tv_target", "control"), table(results, cfg, "fd")
+    tv, fd = table(results, cfg, "tv_target"), table(results, cfg, "fd")
+    tvc = table(results, cfg, "tv_target", "control")
     r = tests(results, cfg)
     i0, ib, vb, vc = r["i0"], r["ib"], r["vs_base"], r["vs_control"]
     w = float(cfg.omegas[ib])

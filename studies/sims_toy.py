@@ -1,3 +1,4 @@
+# Longer than ~150 lines: one cell runs the seeds' SIMS, CPU metrics (exact W₂, k-NN) and the density panels' histograms.
 """SIMS on a 2-D toy: does negative guidance away from the model's own samples improve on the base diffusion model?
 
 Claim (Alemohammad et al. 2024, "Self-Improving Diffusion Models with Synthetic Data", THEORY N1): guiding a base
@@ -109,7 +110,8 @@ def sweep(**cfg) -> dict:
 
     from lab.sims import SIMSConfig, run_sims_seeds
 
-    gm, (model, sd), S, om = truth(cfg["modes"], cfg["radius"], cfg["mode_std"]), family(cfg), cfg["seeds"], cfg["omegas"]
+    gm, (model, sd) = truth(cfg["modes"], cfg["radius"], cfg["mode_std"]), family(cfg)
+    S, om = cfg["seeds"], cfg["omegas"]
     keys = jnp.stack([jax.random.fold_in(jax.random.key(cfg["seed"]), s) for s in range(S)])
     real = np.stack([np.asarray(gm.sample(key=jax.random.fold_in(k, 10), n=cfg["n"])) for k in keys])  # (S, n, 2)
     t0 = time.perf_counter()
@@ -197,7 +199,8 @@ def plot(results: dict, cfg: Config):
     fig, axes = plt.subplots(2, 4, figsize=(13, 7), gridspec_kw=dict(height_ratios=[1, 0.95], hspace=0.22))
     for ax, (key, title) in zip(axes[0], [("truth", f"truth: {cfg.modes} modes (log counts)"),
                                           ("0.0", f"base (ω = 0), {cfg.base_steps} steps"),
-                                          ("aux", f"auxiliary, B = {cfg.budget}"), (str(float(w)), f"SIMS, ω* = {w:g}")]):
+                                          ("aux", f"auxiliary, B = {cfg.budget}"),
+                                          (str(float(w)), f"SIMS, ω* = {w:g}")]):
         _density(ax, p[key], title, r["panel_lim"])
     for ax, (m, title) in zip(axes[1], METRICS.items()):
         band(ax, om, summarize(np.asarray(r["metrics"][m])), label="SIMS: mean, 10–90 % over seeds", color="C0")

@@ -4,8 +4,9 @@ parameterisations, training, samplers, guidance, the exact mixture denoiser) liv
 Modules: ``pipeline`` (base → synthetic → auxiliary → guided samples over ω, one seed or seeds vmapped), ``evaluate``
 (digits classifier features, Fréchet distance, precision/recall, class histograms; exact comparisons with an analytic
 2-D truth), ``suite`` (the SIMS studies: their names, presets and shared cell helpers), ``estimate`` (their run-time
-estimate), ``worlds`` (the studies' digits split, finite-row truth, in-jit digits metrics, ring settings), ``selection`` (the class-selection rule of SIMS as a distribution shifter). The data (sklearn's 8×8 digits, local ``.npz`` images, class-skewed subsets, 2-D ring/grid mixtures; no
-downloads) are truths, in ``lab.truths``.
+estimate), ``worlds`` (the studies' digits split, finite-row truth, in-jit digits metrics, ring settings),
+``selection`` (the class-selection rule of SIMS as a distribution shifter). The data (sklearn's 8×8 digits, local
+``.npz`` images, class-skewed subsets, 2-D ring/grid mixtures; no downloads) are truths, in ``lab.truths``.
 
 Imports are lazy (PEP 562, as ``lab``): ``import lab.sims.suite`` loads neither JAX nor the pipeline.
 """

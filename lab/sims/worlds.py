@@ -1,5 +1,5 @@
 """The SIMS studies' worlds: the digits split of the lab's classifier, the digits train split as a finite truth with
-in-jit metrics in the classifier's features, and the 2-D ring of a settings dict with its truth-vs-truth values.
+in-jit metrics in the classifier's features, and the 2-D ring of a settings dict with its metrics and truth-vs-truth values.
 
 Moved here from the studies (``sims_digits``, ``sims_loop``) so that no study imports another; unchanged, so cached
 cells stay valid.
@@ -147,6 +147,26 @@ def ring_references(settings: dict) -> dict:
     a, b = (tr.sample(key=jax.random.fold_in(k, i), n=settings["n_eval"]) for i in (0, 1))
     return {"w2_floor": float(sliced_w2(a, b, key=jax.random.fold_in(k, 2), projections=settings["projections"])),
             "nll_truth": float(-tr.log_prob(a).mean())}
+
+
+def ring_metrics(s: dict, samples, keys) -> dict:
+    """{name: (R,) list} of samples (R, m, 2) against ``ring(s)``, each seed with its own metric key (jitted, seeds
+    vmapped): sliced W₂ to n_eval truth draws ("w2"), NLL under the truth, k-NN precision/recall (k = 5)."""
+    import jax
+    import jax.numpy as jnp
+
+    from lab.metrics.samples import knn_precision_recall, sliced_w2
+
+    tr, m, pr = ring(s), s["n_eval"], s["pr_samples"]
+
+    def one(x, key):
+        x = x.astype(jnp.float64)
+        ref = tr.sample(key=jax.random.fold_in(key, 0), n=m)
+        p, r = knn_precision_recall(tr.sample(key=jax.random.fold_in(key, 1), n=pr), x[:pr], 5)
+        return {"w2": sliced_w2(ref, x[:m], key=jax.random.fold_in(key, 2), projections=s["projections"]),
+                "nll": -jnp.mean(tr.log_prob(x)), "precision": p, "recall": r}
+
+    return {k: np.asarray(v).tolist() for k, v in jax.jit(jax.vmap(one))(jnp.asarray(samples), keys).items()}
 
 
 def settings_diffusion(settings: dict, steps: int):
