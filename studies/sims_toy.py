@@ -1,47 +1,26 @@
-"""SIMS on a 2-D toy (issue 6, item 5; THEORY N1): does negative guidance away from the model's own samples improve
-on the base diffusion model?
+# Longer than ~150 lines: one cell runs the seeds' SIMS, CPU metrics (exact W₂, k-NN) and the density panels' histograms.
+"""SIMS on a 2-D toy: does negative guidance away from the model's own samples improve on the base diffusion model?
 
-Truth: 8 equal Gaussian modes on a circle of radius 4, each with standard deviation 0.15 (low-variance modes, which a
-briefly trained MLP denoiser blurs: its samples spread between and around the modes). For each seed: a base EDM model
-(``lab.SIMS(lab.Diffusion(MLP, EDM, …))``) trained on n real points; n_s synthetic points from it; the auxiliary
-model fine-tuned from the base on them with budget B; SIMS samples D = D_r + ω (D_r − D_s) for every ω of the sweep
-(ω = 0 is the base, bit for bit), all ω from the same noises. The seeds are one vmapped axis
-(``lab.sims.run_sims_seeds``: one compiled program for all seeds and ω).
-
-Metrics against the analytic truth p*: negative log-likelihood of the samples under p* (mean of −log p*(x); its floor,
-the truth's own entropy, is drawn dashed), exact W₂ (POT's network simplex) between a subsample and a fresh truth
-sample of the same size (floor: W₂ between two truth samples), and k-NN precision/recall (k = 5) against that truth
-sample. Bands are the 10–90 % range over seeds, the line the mean.
-
-Verdict rule (the SIMS studies' shared rule, ``lab.analysis``): ω* = the ω > 0 of lowest mean NLL. SUPPORTED
-when the seed-paired gain NLL(0) − NLL(ω*) is significantly > 0 — one-sided Student t over seeds, α = 0.05
-Bonferroni-corrected over the 7 ω > 0 searched, since ω* is picked on the same seeds — AND the paired rise
-W₂(ω*) − W₂(0) is not significantly > 0 (one-sided t, uncorrected α = 0.05: the stricter guard; an NLL gain bought
-by losing diversity is not an improvement). Precision and recall at ω* are printed alongside.
-
-Port to issue 10's stack (``lab.SIMS``, seeds vmapped; new random streams): cpu-quick re-run, verdict unchanged (NOT
-SUPPORTED). The new base is already closer to the truth than the old one (lower NLL at ω = 0, sharper modes: its W₂
-to a finite truth sample now lies below the truth-vs-truth value, because samples concentrated at the mode centres
-are nearer a noisy sample than a second noisy sample is), ω* moved down to 0.75 and the NLL gain is smaller and again
-not significant with 3 seeds; W₂, precision and recall barely move up to ω ≈ 1 and degrade beyond ω ≈ 2 as before.
-The numbers are in the figure. cpu-full was not re-run; the lines below are the former ``lab.sims`` stack's
-(commit 5f2d5da), kept for comparison.
-Former stack (2 shared CPU cores under heavy load; quick 81 s wall / 31 s CPU, full 583 s wall):
-- quick (3 seeds, W₂ on 1000 points): NLL 2.08 → 1.86 at ω* = 1.5 (paired −0.22 ± 0.16 SE; lower bound of the gain
-  −1.09 with q = t_{1−0.05/7}(2) = 8.28), precision 0.935 → 0.947, W₂ 0.75 → 0.91 (+0.16 ± 0.08, lower bound −0.06
-  with q = 2.92: not significantly worse) and recall 0.976 → 0.964: NOT SUPPORTED (NLL gain not significant).
-- full (8 seeds, W₂ on 2000 points): NLL 2.03 → 1.76 at ω* = 1.5 (−0.28 ± 0.08; lower bound +0.017 with q = 3.24),
-  W₂ 0.683 → 0.730 (+0.05 ± 0.06, its minimum 0.669 at ω = 0.5; lower bound −0.07), precision 0.944 → 0.955, recall
-  0.974 → 0.959: SUPPORTED, narrowly.
-Guidance pulls stray samples (the base's bridges along the ring) back into the modes — NLL and precision improve up to
-ω ≈ 1.5 — while thinning the modes' spread, so recall falls steadily and W₂ rises beyond ω ≈ 1: the gain is real but
-modest, and past ω ≈ 2 every metric is worse than the base. On this toy, fine-tuning much longer than B (e.g. 6000
-steps on a 25-mode grid) made the auxiliary model *better* than the base and guidance then only hurt; an auxiliary
-model trained from scratch on the synthetic set made guided sampling diverge (exploratory runs, not in the figure).
+Claim (Alemohammad et al. 2024, "Self-Improving Diffusion Models with Synthetic Data", THEORY N1): guiding a base
+model away from an auxiliary model fine-tuned on the base's own samples, D = D_r + ω (D_r − D_s), improves on the base.
+Setting: 8 equal Gaussian modes on a circle (``lab.truths.ring``), sharp enough that a briefly trained MLP denoiser
+blurs them (bridges between modes).
+Method: per seed, ``lab.SIMS(lab.Diffusion(MLP, EDM, …))`` trained on n real points, n_s synthetic points, the
+auxiliary fine-tuned from the base with budget B, and guided samples for every ω from the same noises (ω = 0 is the
+base, bit for bit); seeds are one vmapped axis (``lab.sims.run_sims_seeds``). Metrics against the analytic truth p*:
+NLL of the samples under p* (floor: the truth's entropy), exact W₂ (POT) between a subsample and a fresh truth sample
+(floor: two truth samples), k-NN precision/recall (k = 5).
+Verdict rule (``lab.analysis``, paired t): ω* = the ω > 0 of lowest mean NLL. SUPPORTED when the paired gain
+NLL(0) − NLL(ω*) is significantly > 0 (one-sided t over seeds, α = 0.05 Bonferroni-corrected over the ω > 0 searched)
+AND the paired rise W₂(ω*) − W₂(0) is not significantly > 0 (uncorrected α = 0.05: an NLL gain bought by losing
+diversity is not an improvement).
+Results: ``figures/sims_toy.json`` and the README's gpu table. Guidance pulls stray samples back into the modes (NLL
+and precision improve at moderate ω) while thinning the modes' spread (recall falls, W₂ rises at large ω); three seeds
+(cpu-quick) rarely decide the gain, the gpu preset's 16 do.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -60,7 +39,7 @@ class Config:
     mode_std: float = 0.15  # standard deviation of each mode
     width: int = 64  # MLP hidden width
     depth: int = 3  # MLP hidden layers
-    base_steps: int = 600  # base training steps (brief: the base stays imperfect, as SIMS assumes)
+    base_steps: int = 600  # base training steps (the base stays imperfect, as SIMS assumes)
     budget: int = 600  # B, fine-tuning steps of the auxiliary model
     batch: int = 256  # training batch
     lr: float = 2e-3  # peak Adam learning rate (base and fine-tuning)
@@ -76,26 +55,34 @@ class Config:
             raise ValueError(f"omegas must start with 0 (the base) and hold a positive value, got {self.omegas}")
 
 
-# The SIMS suite's presets (``python -m lab sims --preset …``); quick/full alias cpu-quick/cpu-full.
-# gpu: sized for one H100 (issue 11). 16 seeds vmapped in one cell (one compiled training); the network is tiny, so
-# the GPU is launch-bound (~4000 + 2000 scan steps ≈ 5 s) and the cell's time is compile + metrics. Metrics stay on
-# the CPU but are sized not to dominate: NLL under p* on all 20,000 samples per ω (vectorised, seconds), exact W₂ on a
-# 1,000-point subsample (POT, ~0.1 s each, 16 seeds × 8 ω + floors ≈ 150 solves) and k-NN on the same 1,000
-# points; issue 11's exact OT on 4,000 points (~40× the cost per solve) made the old cell run > 10 minutes.
-# ``estimate_seconds`` gives the method; expected ≈ 1.5 min on one H100.
+# gpu: one H100 (issue 11), 16 seeds vmapped in one cell; the tiny network is launch-bound, so the cell's time is
+# compile + CPU metrics (exact W₂ on 1,000-point subsamples keeps them to seconds). ``estimate_seconds``: ≈ 1.5 min.
 PRESETS = {"cpu-quick": Config(), "cpu-full": Config(seeds=8, samples=4000, ot_samples=2000),
            "gpu": Config(n=20_000, width=128, base_steps=4000, budget=2000, batch=512, samples=20_000,
                          ot_samples=1000, seeds=16)}
-PRESETS["quick"] = PRESETS["cpu-quick"]
-PRESETS["full"] = PRESETS["cpu-full"]
+PRESETS["quick"], PRESETS["full"] = PRESETS["cpu-quick"], PRESETS["cpu-full"]
+estimate_seconds = estimate.toy  # run-time estimate printed by ``python -m lab sims``
 PANEL_BINS = 70  # the density panels are 2-D histograms of seed 0's samples (stored, so plot needs no samples)
+METRICS = {"nll": "NLL under the truth ↓", "w2": "exact W₂ ↓", "precision": "precision (k = 5) ↑",
+           "recall": "recall (k = 5) ↑"}
 
 
 def truth(modes: int, radius: float, mode_std: float):
     """The ring mixture, ``lab.truths.ring``."""
-    from lab import truths as data
+    from lab import truths
 
-    return data.ring(modes, radius, mode_std)
+    return truths.ring(modes, radius, mode_std)
+
+
+def family(cfg: dict):
+    """The study's ``lab.SIMS`` family (auxiliary fine-tuned with the base's learning rate; σ_d the truth's std)."""
+    import lab
+
+    gm = truth(cfg["modes"], cfg["radius"], cfg["mode_std"])
+    sd = float(np.sqrt(np.mean(np.var(gm.means, axis=0)) + cfg["mode_std"] ** 2))
+    base = suite.diffusion(cfg["width"], cfg["depth"], cfg["base_steps"], cfg["batch"], cfg["lr"],
+                           sampler_steps=cfg["sampler_steps"], sigma_data=sd)
+    return lab.SIMS(base, budget=cfg["budget"], synthetic=cfg["n"]), sd
 
 
 def _metrics(gm, x, ref, ot_samples: int) -> dict:
@@ -103,37 +90,19 @@ def _metrics(gm, x, ref, ot_samples: int) -> dict:
 
     from lab.metrics.samples import exact_ot, knn_precision_recall
 
-    nll = -float(jnp.mean(gm.log_prob(jnp.asarray(x, jnp.float64))))
     p, r = knn_precision_recall(ref, x[:ot_samples], 5)
-    return {"nll": nll, "w2": exact_ot(x[:ot_samples], ref), "precision": float(p), "recall": float(r)}
-
-
-def family(width: int, depth: int, base_steps: int, budget: int, batch: int, lr: float, n: int, sampler_steps: int,
-           sigma_data: float):
-    """The study's ``lab.SIMS`` family (auxiliary fine-tuned with the base's learning rate)."""
-    import lab
-
-    base = suite.diffusion(width, depth, base_steps, batch, lr, sampler_steps=sampler_steps, sigma_data=sigma_data)
-    return lab.SIMS(base, budget=budget, synthetic=n)
-
-
-def sigma_data(modes: int, radius: float, mode_std: float) -> float:
-    gm = truth(modes, radius, mode_std)
-    return float(np.sqrt(np.mean(np.var(gm.means, axis=0)) + mode_std**2))  # σ_d: the truth's per-coordinate std
+    return {"nll": -float(jnp.mean(gm.log_prob(jnp.asarray(x, jnp.float64)))), "w2": exact_ot(x[:ot_samples], ref),
+            "precision": float(p), "recall": float(r)}
 
 
 def _hist(x, lim):
-    h, _, _ = np.histogram2d(x[:, 0], x[:, 1], bins=PANEL_BINS, range=[[-lim, lim], [-lim, lim]])
-    return h.astype(int).tolist()
+    return np.histogram2d(x[:, 0], x[:, 1], bins=PANEL_BINS, range=[[-lim, lim], [-lim, lim]])[0].astype(int).tolist()
 
 
-def sweep(n: int, modes: int, radius: float, mode_std: float, width: int, depth: int, base_steps: int, budget: int,
-          batch: int, lr: float, omegas: list, samples: int, ot_samples: int, sampler_steps: int, seeds: int,
-          seed: int) -> dict:
-    """Every seed's SIMS run (``lab.sims.run_sims_seeds``: seeds vmapped, one compiled program), metrics (seed, ω)
-    and, for seed 0, 2-D histograms of the samples for the panels.
-    Keys of seed s: k_s = fold_in(key(seed), s); fold_in(k_s, 10) draws its real data, 11 the metrics' reference
-    truth sample, 12 the truth-vs-truth floor; ``run_sims_seeds`` uses fold_in(k_s, 0) (fit) and 3 (samples)."""
+def sweep(**cfg) -> dict:
+    """Every seed's SIMS run (seeds vmapped), metrics {name: (seed, ω)}, floors {name: (seed,)} and seed 0's 2-D
+    histograms. Seed s: k_s = fold_in(key(seed), s); fold_in(k_s, 10) its real data, 11 the metrics' reference truth
+    sample, 12 the truth-vs-truth floor; ``run_sims_seeds`` uses fold_in(k_s, 0) (fit) and 3 (samples)."""
     import time
 
     import jax
@@ -141,149 +110,107 @@ def sweep(n: int, modes: int, radius: float, mode_std: float, width: int, depth:
 
     from lab.sims import SIMSConfig, run_sims_seeds
 
-    gm = truth(modes, radius, mode_std)
-    sd = sigma_data(modes, radius, mode_std)
-    model = family(width, depth, base_steps, budget, batch, lr, n, sampler_steps, sd)
-    keys = jnp.stack([jax.random.fold_in(jax.random.key(seed), s) for s in range(seeds)])
-    real = np.stack([np.asarray(gm.sample(key=jax.random.fold_in(k, 10), n=n)) for k in keys])  # (S, n, 2)
+    gm, (model, sd) = truth(cfg["modes"], cfg["radius"], cfg["mode_std"]), family(cfg)
+    S, om = cfg["seeds"], cfg["omegas"]
+    keys = jnp.stack([jax.random.fold_in(jax.random.key(cfg["seed"]), s) for s in range(S)])
+    real = np.stack([np.asarray(gm.sample(key=jax.random.fold_in(k, 10), n=cfg["n"])) for k in keys])  # (S, n, 2)
     t0 = time.perf_counter()
-    res = run_sims_seeds(real, SIMSConfig(model, omegas=tuple(omegas), n_samples=samples), keys=keys)
-    t_sims = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    names = ("nll", "w2", "precision", "recall")
-    out = {m: np.zeros((seeds, len(omegas))) for m in names}
-    floor = {m: np.zeros(seeds) for m in names}
-    lim = radius + 1.2
-    panels = {}
+    res = run_sims_seeds(real, SIMSConfig(model, omegas=tuple(om), n_samples=cfg["samples"]), keys=keys)
+    t_sims, t0 = time.perf_counter() - t0, time.perf_counter()
+    out, floor = {m: np.zeros((S, len(om))) for m in METRICS}, {m: np.zeros(S) for m in METRICS}
+    lim, panels = cfg["radius"] + 1.2, {}
     for i, k in enumerate(keys):
-        ref = np.asarray(gm.sample(key=jax.random.fold_in(k, 11), n=ot_samples))
-        for j, w in enumerate(omegas):
+        ref = np.asarray(gm.sample(key=jax.random.fold_in(k, 11), n=cfg["ot_samples"]))
+        for j, w in enumerate(om):
             x = np.asarray(res.samples[w][i], np.float64)
-            for m, v in _metrics(gm, x, ref, ot_samples).items():
+            for m, v in _metrics(gm, x, ref, cfg["ot_samples"]).items():
                 out[m][i, j] = v
             if i == 0:
                 panels[str(float(w))] = _hist(x, lim)
-        t_truth = np.asarray(gm.sample(key=jax.random.fold_in(k, 12), n=samples))
-        for m, v in _metrics(gm, t_truth, ref, ot_samples).items():
+        t_truth = np.asarray(gm.sample(key=jax.random.fold_in(k, 12), n=cfg["samples"]))
+        for m, v in _metrics(gm, t_truth, ref, cfg["ot_samples"]).items():
             floor[m][i] = v
         if i == 0:
             aux = suite.tree_index(res.params.aux, 0)
             panels["truth"] = _hist(t_truth, lim)
-            panels["aux"] = _hist(np.asarray(model.base.sample(aux, key=jax.random.fold_in(k, 3), n=samples)), lim)
+            panels["aux"] = _hist(np.asarray(model.base.sample(aux, key=jax.random.fold_in(k, 3), n=cfg["samples"])), lim)
     return {"metrics": {m: v.tolist() for m, v in out.items()}, "floor": {m: v.tolist() for m, v in floor.items()},
-            "panels": panels, "panel_lim": lim, "omegas": [float(w) for w in omegas],
+            "panels": panels, "panel_lim": lim, "omegas": [float(w) for w in om],
             "base_loss": np.asarray(res.params.base.loss).tolist(), "aux_loss": np.asarray(res.params.aux.loss).tolist(),
             "seconds": {"sims": t_sims, "metrics": time.perf_counter() - t0}, "sigma_data": sd}
 
 
+def cells(cfg: Config):
+    from lab.study import Cell
+
+    return [Cell("sweep", sweep, dict(asdict(cfg), omegas=list(cfg.omegas)))]
+
+
 def gpu_check_configs(cfg: Config) -> list:
     """(``lab.Diffusion`` family, data shape) of every training this preset runs (the guard test trains a few steps)."""
-    m = family(cfg.width, cfg.depth, cfg.base_steps, cfg.budget, cfg.batch, cfg.lr, cfg.n, cfg.sampler_steps,
-               sigma_data(cfg.modes, cfg.radius, cfg.mode_std))
-    from dataclasses import replace
-
+    m, _ = family(asdict(cfg))
     return suite.gpu_check(m.base, (cfg.n, 2)) + suite.gpu_check(replace(m.base, train=m.aux_train), (cfg.n, 2))
 
 
-def estimate_seconds(cfg: Config, backend: str) -> float:
-    """Run-time estimate (method: ``lab.sims.estimate``): training and sampling flops or the GPU's per-step floor,
-    one compile, and the CPU metrics (≈ 0.1 s per exact-OT solve at 1,000 points, ∝ m² log m beyond; NLL on all
-    samples ≈ 1 µs a row and mode)."""
-    p = estimate.mlp_params(2, cfg.width, cfg.depth)
-    k = estimate.kind(backend)
-    t = estimate.train_seconds(p, cfg.batch, cfg.base_steps + cfg.budget, cfg.seeds, backend)
-    t += estimate.sample_seconds(p, cfg.n, cfg.sampler_steps, cfg.seeds, backend)
-    t += estimate.sample_seconds(p, cfg.samples, cfg.sampler_steps, cfg.seeds, backend, nets=2) * len(cfg.omegas)
-    ot = 0.1 * (cfg.ot_samples / 1000) ** 2 * max(1.0, np.log(cfg.ot_samples) / np.log(1000))
-    metrics = cfg.seeds * (len(cfg.omegas) + 1) * (ot + 1e-6 * cfg.samples * cfg.modes)
-    return t + estimate.COMPILE[k] + metrics
-
-
-def cells(cfg: Config):
-    from dataclasses import asdict
-
-    from lab.study import Cell
-
-    kw = asdict(cfg)
-    kw["omegas"] = list(cfg.omegas)
-    return [Cell("sweep", sweep, kw)]
-
-
-def best_omega(results: dict) -> int:
-    """Index of the ω > 0 with the lowest mean NLL (ω = 0, the base, is omegas[0]: ``Config`` checks it)."""
+def summary(results: dict, cfg: Config) -> dict:
+    """The paired rule at ω* (module docstring) and the key numbers."""
     r = results["sweep"]
-    return analysis.best_index(np.asarray(r["metrics"]["nll"]), r["omegas"])
-
-
-def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
-    """The shared rule (``lab.analysis``): SUPPORTED when NLL(0) − NLL(ω*) is significantly > 0 (one-sided
-    paired t over seeds, α = 0.05 Bonferroni-corrected over the ω > 0 searched for ω*) AND W₂(ω*) − W₂(0) is not
-    significantly > 0 (uncorrected α = 0.05: the stricter guard)."""
-    r = results["sweep"]
-    j = best_omega(results)
-    w = r["omegas"][j]
     mt = {k: np.asarray(v) for k, v in r["metrics"].items()}
-    m_search = analysis.searched(r["omegas"])
-    gain = analysis.paired(mt["nll"][:, 0], mt["nll"][:, j], comparisons=m_search)
+    j = analysis.best_index(mt["nll"], r["omegas"])
+    gain = analysis.paired(mt["nll"][:, 0], mt["nll"][:, j], comparisons=analysis.searched(r["omegas"]))
     harm = analysis.paired(mt["w2"][:, j], mt["w2"][:, 0])
-    nll_better, w2_worse = gain.greater(), harm.greater()
-    ok = bool(nll_better and not w2_worse)
-    m = {k: mt[k].mean(0) for k in mt}
-    why = (f"{analysis.verdict_word(ok)}: NLL gain {'significant' if nll_better else 'not significant'} "
-           f"(lower bound {gain.lower:+.3f}; {gain.level()}); W₂ {'significantly worse' if w2_worse else 'not significantly worse'} "
-           f"(lower bound of the rise {harm.lower:+.3f}; {harm.level()})")
-    text = (f"ω* = {w:g} picked on the same {cfg.seeds} seeds among {m_search} ω > 0 (paired Δ = ω* − base): NLL "
-            f"{m['nll'][0]:.3f} → {m['nll'][j]:.3f} ({-gain.mean:+.3f} ± {gain.se:.3f} SE), W₂ {m['w2'][0]:.3f} → "
-            f"{m['w2'][j]:.3f} ({harm.fmt()}), precision {m['precision'][0]:.3f} → {m['precision'][j]:.3f}, recall "
-            f"{m['recall'][0]:.3f} → {m['recall'][j]:.3f}.\n" + why + ".")
-    return ok, text
+    m, w = {k: v.mean(0) for k, v in mt.items()}, r["omegas"][j]
+    v = analysis.Verdict.of(gain.greater() and not harm.greater(), f"paired t over seeds: NLL(0) − NLL(ω*) > 0 at "
+                            f"{gain.level()}, AND W₂(ω*) − W₂(0) not > 0 at {harm.level()}",
+                            omega_star=w, nll_gain_lower=gain.lower, w2_rise_lower=harm.lower)
+    return {"verdict": v, "omega_star": w, "nll_gain": gain.to_dict(), "w2_rise": harm.to_dict(),
+            **{f"{k}_base": float(m[k][0]) for k in METRICS}, **{f"{k}_star": float(m[k][j]) for k in METRICS},
+            "headline": f"ω* = {w:g} (best of {gain.comparisons} ω > 0 on the same {gain.n} seeds): NLL "
+                        f"{m['nll'][0]:.3f} → {m['nll'][j]:.3f} (gain {gain.fmt()}, lower bound {gain.lower:+.3f}), "
+                        f"W₂ {m['w2'][0]:.3f} → {m['w2'][j]:.3f} (rise {harm.fmt()}, lower bound {harm.lower:+.3f}), "
+                        f"precision {m['precision'][0]:.3f} → {m['precision'][j]:.3f}, recall {m['recall'][0]:.3f} → "
+                        f"{m['recall'][j]:.3f}."}
+
+
+def verdict(results: dict, cfg: Config) -> tuple:
+    """(ok, text) of ``summary`` (``lab.readme``'s gpu table)."""
+    return suite.verdict_of(summary(results, cfg))
 
 
 def _density(ax, counts, title, lim):
-    """A stored 2-D histogram (``_hist``: counts[i, j] for x-bin i, y-bin j) in log colour, like ``hist2d``."""
+    """A stored 2-D histogram (``_hist``: counts[i, j] for x-bin i, y-bin j) in log colour."""
     from matplotlib.colors import LogNorm
 
     c = np.asarray(counts, float)
     ax.imshow(np.ma.masked_less(c.T, 1), origin="lower", extent=(-lim, lim, -lim, lim), cmap="magma",
               norm=LogNorm(1, max(300, c.max() / 7)), interpolation="nearest")
-    ax.set(title=title, aspect="equal", xlim=(-lim, lim), ylim=(-lim, lim), xticks=[], yticks=[])
-    ax.set_facecolor("black")
+    ax.set(aspect="equal", xlim=(-lim, lim), ylim=(-lim, lim), xticks=[], yticks=[], facecolor="black")
+    ax.set_title(title, fontsize=10)
     return ax
 
 
 def plot(results: dict, cfg: Config):
     import matplotlib.pyplot as plt
 
-    from lab import plotting
+    from lab.analysis import band, summarize
 
-    r = results["sweep"]
-    om = np.asarray(r["omegas"])
-    j = best_omega(results)
-    ok, text = verdict(results, cfg)
-    fig = plt.figure(figsize=(16, 8.6))
-    grid = fig.add_gridspec(2, 4, height_ratios=[1, 0.9])
-    p = r["panels"]
-    lim = r["panel_lim"]
-    _density(fig.add_subplot(grid[0, 0]), p["truth"], f"truth: {cfg.modes} modes, std {cfg.mode_std} (log counts)",
-             lim)
-    _density(fig.add_subplot(grid[0, 1]), p["0.0"], f"base (ω = 0), {cfg.base_steps} steps", lim)
-    _density(fig.add_subplot(grid[0, 2]), p["aux"], f"auxiliary: base fine-tuned on its samples, B = {cfg.budget}",
-             lim)
-    _density(fig.add_subplot(grid[0, 3]), p[str(float(om[j]))], f"SIMS, ω* = {om[j]:g}", lim)
-    labels = {"nll": "NLL under the truth, −mean log p*(x)  ↓", "w2": f"exact W₂ ({cfg.ot_samples} pts)  ↓",
-              "precision": "precision (k = 5)  ↑", "recall": "recall (k = 5)  ↑"}
-    for c, (m, lab_) in enumerate(labels.items()):
-        ax = fig.add_subplot(grid[1, c])
-        plotting.band(ax, om, plotting.summarize(np.asarray(r["metrics"][m])), label="SIMS (mean, 10–90 % over seeds)",
-                      color="C0")
+    r, s = results["sweep"], summary(results, cfg)
+    om, p, w = np.asarray(r["omegas"]), r["panels"], s["omega_star"]
+    fig, axes = plt.subplots(2, 4, figsize=(13, 7), gridspec_kw=dict(height_ratios=[1, 0.95], hspace=0.22))
+    for ax, (key, title) in zip(axes[0], [("truth", f"truth: {cfg.modes} modes (log counts)"),
+                                          ("0.0", f"base (ω = 0), {cfg.base_steps} steps"),
+                                          ("aux", f"auxiliary, B = {cfg.budget}"),
+                                          (str(float(w)), f"SIMS, ω* = {w:g}")]):
+        _density(ax, p[key], title, r["panel_lim"])
+    for ax, (m, title) in zip(axes[1], METRICS.items()):
+        band(ax, om, summarize(np.asarray(r["metrics"][m])), label="SIMS: mean, 10–90 % over seeds", color="C0")
         for row in r["metrics"][m]:
             ax.plot(om, row, color="C0", lw=0.6, alpha=0.35)
-        ax.axhline(np.mean(r["floor"][m]), color="k", ls="--", lw=1.1, label="truth vs truth")
-        ax.axvline(om[j], color="C3", ls=":", lw=1)
-        ax.set(xlabel="guidance ω (0 = base)", title=lab_)
-        if c == 0:
-            ax.legend(fontsize=8)
-    fig.suptitle(f"SIMS on a 2-D toy — claim: negative guidance away from the model's own samples improves on the base"
-                 f"\n{text}", fontsize=10)
-    fig.tight_layout()
+        ax.axhline(np.mean(r["floor"][m]), color="k", ls="--", lw=1.3, zorder=4, label="truth vs truth")
+        ax.axvline(w, color="C3", ls=":", lw=1.2, label="ω*")
+        ax.set(xlabel="guidance ω (0 = base)", title=title)
+    axes[1, 0].legend(fontsize=9, loc="upper center", bbox_to_anchor=(2.3, -0.2), ncol=3, frameon=False)
+    fig.suptitle(f"SIMS on a 2-D ring: guidance away from the model's own samples vs the base\n{s['verdict'].status} "
+                 f"(paired one-sided t over seeds: NLL gain at α = 0.05 / {s['nll_gain']['comparisons']}, W₂ guard "
+                 f"at α = 0.05)", fontsize=12)
     return fig

@@ -39,3 +39,34 @@ def theory(ax, x, y, *, color=None, label=None, ls="--"):
         raise ValueError(f"x must be (points,) and y (points, ...), got shapes {np.shape(x)} and {np.shape(y)}")
     ax.plot(x, y, ls=ls, color=color or "k", lw=1.3, label=label)
     return ax
+
+
+def seed_curve(ax, x, a, *, label: str, color=None, show_seeds: bool = True, marker: str = "o"):
+    """Seed mean (line with markers) and min–max band of a (seed, point) array over x: (point,), with thin per-seed
+    lines when ``show_seeds``. Returns ``ax``."""
+    a = np.asarray(a, float)
+    if a.ndim != 2 or a.shape[1] != np.shape(x)[0]:
+        raise ValueError(f"a must be a (seed, len(x)) array, got shape {a.shape} for x of length {np.shape(x)[0]}")
+    (ln,) = ax.plot(x, a.mean(0), marker=marker, color=color, lw=1.6, ms=4, label=label)
+    if a.shape[0] > 1:
+        ax.fill_between(x, a.min(0), a.max(0), color=ln.get_color(), alpha=0.18, lw=0)
+        for row in a if show_seeds else ():
+            ax.plot(x, row, color=ln.get_color(), lw=0.6, alpha=0.5)
+    return ax
+
+
+def image_grid(ax, images, *, title: str, cols: int = 8, fontsize: float = 9):
+    """Grayscale images in [−1, 1], (k, h, w), tiled ``cols`` to a row with a one-pixel gap (a trailing partial row
+    is dropped). Returns ``ax``."""
+    imgs = np.asarray(images, float)
+    imgs = imgs[: (len(imgs) // cols) * cols]
+    h, w = imgs.shape[1:3]
+    rows = len(imgs) // cols
+    canvas = np.ones((rows * (h + 1) - 1, cols * (w + 1) - 1))
+    for k, im in enumerate(imgs):
+        r, c = divmod(k, cols)
+        canvas[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = im
+    ax.imshow(canvas, cmap="gray_r", vmin=-1, vmax=1, interpolation="nearest")
+    ax.set_title(title, fontsize=fontsize)
+    ax.set(xticks=[], yticks=[])
+    return ax

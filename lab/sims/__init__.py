@@ -4,8 +4,9 @@ parameterisations, training, samplers, guidance, the exact mixture denoiser) liv
 Modules: ``pipeline`` (base → synthetic → auxiliary → guided samples over ω, one seed or seeds vmapped), ``evaluate``
 (digits classifier features, Fréchet distance, precision/recall, class histograms; exact comparisons with an analytic
 2-D truth), ``suite`` (the SIMS studies: their names, presets and shared cell helpers), ``estimate`` (their run-time
-estimate). The data (sklearn's 8×8 digits, local ``.npz`` images, class-skewed subsets, 2-D ring/grid mixtures; no
-downloads) are truths, in ``lab.truths``.
+estimate), ``worlds`` (the studies' digits split, finite-row truth, in-jit digits metrics, ring settings),
+``selection`` (the class-selection rule of SIMS as a distribution shifter). The data (sklearn's 8×8 digits, local
+``.npz`` images, class-skewed subsets, 2-D ring/grid mixtures; no downloads) are truths, in ``lab.truths``.
 
 Imports are lazy (PEP 562, as ``lab``): ``import lab.sims.suite`` loads neither JAX nor the pipeline.
 """
@@ -17,10 +18,10 @@ _EXPORTS = {
     "SIMSConfig": "lab.sims.pipeline", "SIMSResult": "lab.sims.pipeline", "run_sims": "lab.sims.pipeline",
     "run_sims_seeds": "lab.sims.pipeline",
 }
-_MODULES = ("evaluate", "pipeline", "suite", "estimate")
+_MODULES = ("evaluate", "pipeline", "suite", "estimate", "worlds", "selection")
 
-__all__ = ["evaluate", "pipeline", "suite", "estimate", "digits_classifier", "evaluate_digits", "evaluate_toy",
-           "frechet_distance", "SIMSConfig", "SIMSResult", "run_sims", "run_sims_seeds"]
+__all__ = ["evaluate", "pipeline", "suite", "estimate", "worlds", "selection", "digits_classifier", "evaluate_digits",
+           "evaluate_toy", "frechet_distance", "SIMSConfig", "SIMSResult", "run_sims", "run_sims_seeds"]
 
 
 def __getattr__(name: str):

@@ -97,3 +97,27 @@ def probe_training(family, shape, *, steps: int = 4, key: int = 0) -> float:
 def gpu_check(family, shape) -> list:
     """The ``gpu_check_configs`` entry of one family: [(family, data shape)]."""
     return [(family, tuple(int(s) for s in shape))]
+
+
+def digits_family(k: dict):
+    """The digits studies' ``lab.SIMS`` family of a cell's JSON kwargs (width, depth, base_steps, batch, lr,
+    ema_decay, sampler_steps, aux_steps, n_synthetic, aux_lr)."""
+    import lab
+
+    base = diffusion(k["width"], k["depth"], k["base_steps"], k["batch"], k["lr"], ema_decay=k["ema_decay"],
+                     sampler_steps=k["sampler_steps"])
+    return lab.SIMS(base, budget=k["aux_steps"], synthetic=k["n_synthetic"], aux_lr=k["aux_lr"])
+
+
+def digits_sims_config(k: dict):
+    """The ``lab.sims.SIMSConfig`` of a digits cell's JSON kwargs (``digits_family`` and omegas, n_samples)."""
+    from lab.sims import SIMSConfig
+
+    return SIMSConfig(digits_family(k), omegas=tuple(k["omegas"]), n_samples=k["n_samples"])
+
+
+def verdict_of(summary: dict) -> tuple:
+    """(ok, text) of a study's ``summary`` (``lab.readme``'s gpu table): the Verdict's ok (None when inconclusive)
+    and the headline with the rule."""
+    v = summary["verdict"]
+    return v.ok, f"{summary['headline']} Rule: {v.rule}."
