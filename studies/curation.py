@@ -7,7 +7,7 @@ Claims (C1): (a) K-wise Bradley–Terry curation raises E[e^r] every generation,
 KL(p_t ‖ p_ref) ≤ −log(1 − λ_c(K − 1)) for all t, and (d) E[e^r] ≥ E_ref[e^r] + λ_c/(1+λ_c)³·(K−1)·Var_ref[e^r]/(K e^{r*}).
 
 Reference: Ferbach, Bertrand, Bose & Gidel 2024, "Self-Consuming Generative Models with Curated Data Provably
-Optimize Human Preferences" (NeurIPS 2024), Theorems 2.1 and 2.4 as stated in THEORY C1.
+Optimize Human Preferences" (NeurIPS 2024); claims (a)–(d) as the lab's THEORY C1 states them.
 
 Setting: a 6-category truth with two reward maximisers; pure curation under ``Replace`` (n candidates kept per
 generation), real-data mixing under ``Weighted(λ_c)`` (fixed real set of n; its frequencies are p_ref).

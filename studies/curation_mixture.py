@@ -36,7 +36,7 @@ concentration (scale ≈ 1/t) over the run; on the ball's edge the midpoint rule
 mode (400 rings; ``lab.theory.curation_grid.limit_shares`` is exact).
 
 Reference: Ferbach, Bertrand, Bose & Gidel 2024, "Self-Consuming Generative Models with Curated Data Provably
-Optimize Human Preferences" (NeurIPS 2024), Lemma 2.2 / Theorem 2.1 as stated in THEORY C1.
+Optimize Human Preferences" (NeurIPS 2024); the claim as the lab's THEORY C1 states it.
 
 Reading: the EM refit follows the exact update but lags it (its Gaussian components cannot take the cusp of
 p₀e^{−t‖x−c‖}); with the plateau reward the run carries p₀'s proportions inside the ball (mode 1 first overshoots, as
@@ -243,7 +243,8 @@ def plot(results: dict, cfg: Config):
         b = (K - 1) / K * (s["exp2_reward"] - s["exp_reward"] ** 2)[:, :-1]
         ax.errorbar(t[1:], rise.mean(0), yerr=2 * _se(rise), fmt="o", ms=3, color=col[rw], capsize=2,
                     label=f"{rw}: simulated rise (±2 s.e.)")
-        ax.plot(t[1:], b.mean(0), "v", ms=4, color=col[rw], mfc="none", label=f"{rw}: C1 bound at the fitted p_t (mean)")
+        ax.plot(t[1:], b.mean(0), "v", ms=4, color=col[rw], mfc="none",
+                label=f"{rw}: C1 bound at the fitted p_t (mean)")
         plotting.theory(ax, t[1:], np.diff(ex["exp_reward"]), color=col[rw])
         ax.plot(t[1:], ex["bound"], "-", lw=0.8, color=col[rw], alpha=0.6)
     ax.plot([], [], "k--", label=f"exact update's rise, K = {K}")

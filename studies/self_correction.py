@@ -2,8 +2,8 @@
 """Self-correcting self-consuming loops: Gillman et al.'s 2-D toy beside the lab's contraction theory.
 
 Reference: Gillman, Freeman, Aggarwal, Hsu & Luo 2024, "Self-Correcting Self-Consuming Loops for Generative Model
-Training" (ICML 2024), Theorem 4.3 (THEORY S2: the contraction ρ(λ_r)/(1 + γ)); the Gaussian family's exact factor
-κ = λ_r/((1 + λ_r)(1 + γ)) and the practical correctors' κ = λ_r/(1 + λ_r)·(1 − τ(1 − J)) are the lab's derivations
+Training" (ICML 2024), as the lab's THEORY S2 states it (the contraction ρ(λ_r)/(1 + γ)); the Gaussian family's
+exact factor κ = λ_r/((1 + λ_r)(1 + γ)) and the practical correctors' κ = λ_r/(1 + λ_r)·(1 − τ(1 − J)) are the lab's derivations
 (``lab.theory.stability``, ``lab.theory.correction`` eq. (1)).
 
 Claim: idealized correction of strength γ (each synthetic sample replaced by a truth draw with probability γ/(1+γ))
@@ -232,9 +232,11 @@ def plot(results: dict, cfg: Config):
     a5.legend(fontsize=8, loc="lower left")
     a6.axhline(0, color="k", lw=0.8)
     a6.set(xscale="log", title="(f) measured − predicted contraction (±2 s.e.)\n"
-           "×: measured − the ideal's κ (what an ideal prediction would miss)", xlabel="γ", ylabel="difference (symlog)")
+           "×: measured − the ideal's κ (what an ideal prediction would miss)", xlabel="γ",
+           ylabel="difference (symlog)")
     a6.set_yscale("symlog", linthresh=0.01)
-    a6.set_xticks(sorted(set(cfg.corrector_gammas) | {gc}), [f"{x:g}" for x in sorted(set(cfg.corrector_gammas) | {gc})])
+    gs = sorted(set(cfg.corrector_gammas) | {gc})
+    a6.set_xticks(gs, [f"{x:g}" for x in gs])
     a6.xaxis.set_minor_formatter(plt.NullFormatter())
     a6.set_ylim(-0.03, 0.6)
     a6.legend(fontsize=8, loc="center")

@@ -33,7 +33,7 @@ The slope of log ‖θ_t − θ*‖ (the quantity S1 bounds), from a perturbed s
 (f) all slopes against log κ and log ρ_S1 (ε → 0, and ε = 0.1).
 
 Reference: Bertrand, Bose, Duplessis, Jiralerspong & Gidel 2024, "On the Stability of Iterative Retraining of
-Generative Models on their own Data" (ICLR 2024), Theorem 1 (THEORY S1); κ = λ_r/(1 + λ_r) is the lab's exact
+Generative Models on their own Data" (ICLR 2024), as the lab's THEORY S1 states it; κ = λ_r/(1 + λ_r) is the lab's exact
 Gaussian factor (``lab.theory.stability``).
 
 Reading: the slope is log κ < 0 for every λ_r — below 1/4, between 1/4 and 1/2, and past 1/2 where ρ_S1 ≥ 1 — so
@@ -252,8 +252,10 @@ def plot(results: dict, cfg: Config):
     fig, grid = plt.subplots(2, 3, figsize=(18, 11.5))
     axes = grid[0]
     for ax, z, title, norm, cmap, fmt in (
-            (axes[0], slope, "(a) measured contraction (slope of the mean)\ncyan: S1 boundary at 1/2 (solid), 1/4 (dashed)", plt.Normalize(0, 1), "viridis", "{:.2f}"),
-            (axes[1], infl, "(b) error inflation E‖θ_t − θ*‖² (last quarter)\n/ E‖θ₀ − θ*‖²; stable left of the cyan lines",
+            (axes[0], slope, "(a) measured contraction (slope of the mean)\n"
+                             "cyan: S1 boundary at 1/2 (solid), 1/4 (dashed)", plt.Normalize(0, 1), "viridis", "{:.2f}"),
+            (axes[1], infl, "(b) error inflation E‖θ_t − θ*‖² (last quarter)\n"
+                            "/ E‖θ₀ − θ*‖²; stable left of the cyan lines",
              LogNorm(0.5, max(2.0, infl.max())), "magma", "{:.2g}")):
         mesh = ax.pcolormesh(_edges(ratios), _edges(ns), z, norm=norm, cmap=cmap, shading="flat")
         fig.colorbar(mesh, ax=ax)

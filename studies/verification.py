@@ -10,7 +10,7 @@ b_{t+1} = fpr·b_t/(tpr·(1 − b_t) + fpr·b_t). Simulation: ``lab.simulate`` w
 ``lab.Replace(transforms=[lab.Verify(tpr, fpr, good)])``, good = the first categories (G), bad = the rest (B).
 
 Reference: Feng, Dohmatob, Yang, Charton & Kempe 2024, "Beyond Model Collapse: Scaling Up with Synthesized Data
-Requires Verification" (arXiv:2406.07515); the recursion above is THEORY C2's infinite-sample form.
+Requires Verification"; the recursion above is the infinite-sample form of the lab's THEORY C2.
 
 Method: a coarse (tpr, fpr) grid (each pair compiles its own loop) at moderate n, over a horizon where the Wright–Fisher
 drift of a finite categorical loop (THEORY D1) is small next to the verifier's tilt; a few (tpr, fpr) pairs are followed
@@ -168,7 +168,8 @@ def plot(results: dict, cfg: Config):
     ax.legend(fontsize=8, loc="upper left")
 
     v = summary(results, cfg)["verdict"]
-    fig.suptitle(f"Verification: categorical p₀ = {list(cfg.probs)}, good = first {cfg.good} states, Replace, n = {cfg.n}"
+    fig.suptitle(f"Verification: categorical p₀ = {list(cfg.probs)}, good = first {cfg.good} states, Replace, "
+                 f"n = {cfg.n}"
                  f" — {v.status}\nrule: {v.rule}", fontsize=11)
     fig.tight_layout()
     return fig
