@@ -1,4 +1,4 @@
-# ~185 lines: four panels, one per statement of C1, and their four checks in summary
+# ~190 lines: four panels, one per statement of C1, and their four checks in summary
 """Curated self-consuming loops on a categorical truth (Ferbach et al., THEORY C1): exact update and simulation.
 
 Claims (C1): (a) K-wise Bradley–Terry curation raises E[e^r] every generation, by at least

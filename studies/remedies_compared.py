@@ -1,3 +1,4 @@
+# ~200 lines: nine methods, their costs in words, and the truth-density reward Curate needs
 """Every remedy and regime of the lab against one truth: a 2-D, 4-mode Gaussian mixture refitted by EM.
 
 Claim: under Replace (no remedy) the EM-refitted mixture drifts away from the truth and loses its small modes; every

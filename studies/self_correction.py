@@ -1,4 +1,4 @@
-# ~200 lines: three claims (W₂ level, ideal contraction, two practical correctors), each with its own panels
+# ~250 lines: three claims (W₂ level, ideal contraction, two practical correctors), each with its own panels
 """Self-correcting self-consuming loops: Gillman et al.'s 2-D toy beside the lab's contraction theory.
 
 Reference: Gillman, Freeman, Aggarwal, Hsu & Luo 2024, "Self-Correcting Self-Consuming Loops for Generative Model

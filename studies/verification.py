@@ -1,3 +1,4 @@
+# ~175 lines: a grid of compiled loops plus followed trajectories, and the predicate the verifier needs
 """Verified self-consuming loops on a categorical truth (Feng et al., THEORY C2): where verification prevents collapse.
 
 Claim (C2): a verifier that keeps good samples at a higher rate than bad ones (tpr > fpr) removes the bad mass; with
