@@ -1,3 +1,4 @@
+# ~320 lines: two rewards, a Monte Carlo statistics step, an exact update and six panels (one per claim of C1)
 """The pure curated loop on a 2-D Gaussian mixture (Ferbach et al., NeurIPS 2024; THEORY C1): reward rises, diversity
 collapses onto the reward's maximisers, in proportion to p₀.
 
@@ -34,16 +35,18 @@ error < 1e-10; grid error: rings are refined near c (edges R·u², u uniform), e
 concentration (scale ≈ 1/t) over the run; on the ball's edge the midpoint rule leaves ≈ 7e-4 on the limit's mass per
 mode (400 rings; ``lab.theory.curation_grid.limit_shares`` is exact).
 
-What the quick run measured (48 replicates, K = 4, 20 generations). Distance reward: E[e^r] 0.243 → 0.845 (exact
-update 0.878), E[r] −2.17 → −0.17, det Cov 6.0 → 3.7e-4 (exact 1.7e-4), entropy 2.75 → −1.18 nats (exact −1.55): the EM
-refit follows the exact update but lags it, its Gaussian components unable to take the cusp of p₀e^{−t‖x−c‖}; mass on
-mode 0 → 0.999. Plateau reward: E[e^r] 0.597 → 0.998, det Cov 6.05 → 0.114 (limit p₀|_B 0.115); final mass per mode
-0.810 / 0.185 / 0.001 / 0.004 against the exact update's 0.820 / 0.175 / 0.000 / 0.004 (within 1.5 s.e.) and the limit
-0.837 / 0.160 / 0.000 / 0.003: the run carries p₀'s proportions inside the ball (mode 1 overshoots to 0.22 first, as the
-exact update does, then decays as its outer half is curated away). C1's one-step bound holds at every generation of the
-exact update; the simulated mean rise is above the bound evaluated at the fitted p_t in 90 % (distance) and 35 %
-(plateau) of generations — late plateau rises are within Monte Carlo noise of 0, and a refit is not the curated law, so
-the bound (a statement about C_K(p_t)) need not hold for the fitted p_{t+1}.
+Reference: Ferbach, Bertrand, Bose & Gidel 2024, "Self-Consuming Generative Models with Curated Data Provably
+Optimize Human Preferences" (NeurIPS 2024); the claim as the lab's THEORY C1 states it.
+
+Reading: the EM refit follows the exact update but lags it (its Gaussian components cannot take the cusp of
+p₀e^{−t‖x−c‖}); with the plateau reward the run carries p₀'s proportions inside the ball (mode 1 first overshoots, as
+the exact update does, then decays as its outer half is curated away). C1's one-step bound is a statement about
+C_K(p_t), so the fitted p_{t+1} of a finite run need not obey it at every generation; it is shown, not tested.
+
+Verdict (``summary``): supported when, for both rewards, the simulated E[r] and E[e^r] rise (final minus first mean
+> 5 s.e., and no generation falls by > 5 s.e.), det Cov and entropy fall (paired one-sided t over replicates, last vs
+first generation, α = 0.05), the exact update obeys C1's bound at every generation, and the plateau run's final mass
+per mode agrees with the exact update's within 5 s.e. (floored at 1/(n√R)).
 """
 from __future__ import annotations
 
@@ -166,58 +169,40 @@ def _se(a):
     return a.std(0, ddof=1) / np.sqrt(a.shape[0])
 
 
-def checks(results: dict, cfg: Config) -> dict:
-    """The verdict's numbers and pass/fail flags (each flag a claim the run could contradict)."""
+def summary(results: dict, cfg: Config) -> dict:
+    from lab.analysis import Verdict, agreement, paired
     from lab.theory.curation_grid import limit_shares
 
-    T = cfg.generations
-    out = {}
+    c, flags = {}, {}
     for rw in REWARDS:
         s, ex = results[f"sim_{rw}"], results[f"exact_{rw}_K{cfg.K:g}"]
         for q in ("reward", "exp_reward"):
             m, se = s[q].mean(0), _se(s[q])
-            out[f"{rw}_{q}"] = (float(m[0]), float(m[-1]))
-            # rises: the final mean is above the first by > 5 s.e., and no generation's mean falls by > 5 s.e.
-            out[f"{rw}_{q}_rises"] = bool(m[-1] - m[0] > 5 * np.hypot(se[0], se[-1])
-                                          and np.all(np.diff(m) > -5 * np.hypot(se[1:], se[:-1])))
+            c[f"{rw}_{q}"] = (float(m[0]), float(m[-1]))
+            flags[f"{rw}_{q}_rises"] = bool(m[-1] - m[0] > 5 * np.hypot(se[0], se[-1])
+                                            and np.all(np.diff(m) > -5 * np.hypot(se[1:], se[:-1])))
         for q in ("gen_var", "entropy"):
-            m = s[q].mean(0)
-            out[f"{rw}_{q}"] = (float(m[0]), float(m[-1]))
-            out[f"{rw}_{q}_falls"] = bool(m[-1] < m[0])
-        rise = np.diff(ex["exp_reward"])
-        out[f"{rw}_bound_exact"] = bool(np.all(rise >= ex["bound"] - 1e-10))
-        sim_rise = np.diff(s["exp_reward"], axis=1)
-        sim_bound = (cfg.K - 1) / cfg.K * (s["exp2_reward"] - s["exp_reward"] ** 2)[:, :-1]
-        out[f"{rw}_bound_sim_frac"] = float(np.mean(sim_rise.mean(0) >= sim_bound.mean(0)))
+            c[f"{rw}_{q}"] = (float(s[q][:, 0].mean()), float(s[q][:, -1].mean()))
+            flags[f"{rw}_{q}_falls"] = paired(s[q][:, -1], s[q][:, 0]).less()
+        flags[f"{rw}_bound_exact"] = bool(np.all(np.diff(ex["exp_reward"]) >= ex["bound"] - 1e-10))
+        mean_bound = ((cfg.K - 1) / cfg.K * (s["exp2_reward"] - s["exp_reward"] ** 2)[:, :-1]).mean(0)
+        c[f"{rw}_bound_sim_frac"] = float(np.mean(np.diff(s["exp_reward"], axis=1).mean(0) >= mean_bound))
     sh = results["sim_plateau"]["shares"][:, -1]
     ex_sh = results[f"exact_plateau_K{cfg.K:g}"]["shares"][-1]
-    z = np.abs(sh.mean(0) - ex_sh) / np.maximum(_se(sh), 1.0 / (cfg.n * np.sqrt(cfg.replicates)))
-    out["shares_sim"], out["shares_exact_T"] = sh.mean(0), ex_sh
-    out["shares_se"] = _se(sh)
-    out["shares_limit"] = limit_shares(cfg.weights, cfg.means, cfg.sd, cfg.radius)
-    out["shares_z"] = float(z.max())
-    out["shares_match"] = bool(z.max() < 5)
-    out["point_share"] = float(results["sim_distance"]["shares"][:, -1, 0].mean())
-    return out
-
-
-def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
-    """Supported when, for both rewards, the simulated E[r] and E[e^r] rise (5 s.e.) and det Cov and entropy fall;
-    the exact update obeys C1's one-step bound at every generation; and the plateau run's final mass per mode is within
-    5 s.e. of the exact update's (which carries p₀'s proportions inside the ball, see the module docstring)."""
-    c = checks(results, cfg)
-    flags = [c[f"{rw}_{q}"] for rw in REWARDS for q in ("reward_rises", "exp_reward_rises", "gen_var_falls",
-                                                       "entropy_falls", "bound_exact")] + [c["shares_match"]]
-    ok = all(flags)
-    lim = c["shares_limit"]
-    why = (f"E[e^r] {c['distance_exp_reward'][0]:.3f} → {c['distance_exp_reward'][1]:.3f} (distance), "
-           f"{c['plateau_exp_reward'][0]:.3f} → {c['plateau_exp_reward'][1]:.3f} (plateau); det Cov "
-           f"{c['distance_gen_var'][0]:.2f} → {c['distance_gen_var'][1]:.2g} (distance), "
-           f"{c['plateau_gen_var'][0]:.2f} → {c['plateau_gen_var'][1]:.2f} (plateau); C1 bound holds for the exact "
-           f"update: {c['distance_bound_exact'] and c['plateau_bound_exact']}; plateau mass on modes 0/1 "
-           f"{c['shares_sim'][0]:.3f}/{c['shares_sim'][1]:.3f} vs exact {c['shares_exact_T'][0]:.3f}/"
-           f"{c['shares_exact_T'][1]:.3f} (max {c['shares_z']:.1f} s.e.), limit p₀|_B {lim[0]:.3f}/{lim[1]:.3f}")
-    return ok, why
+    shares = agreement(sh.mean(0), np.maximum(_se(sh), 1.0 / (cfg.n * np.sqrt(cfg.replicates))), ex_sh)
+    flags["shares_match"] = shares.ok
+    lim = limit_shares(cfg.weights, cfg.means, cfg.sd, cfg.radius)
+    c.update(shares_sim=sh.mean(0), shares_exact_T=ex_sh, shares_limit=lim, shares_z=shares.worst)
+    failed = [k for k, v in flags.items() if not v]
+    rule = "rises: 5 s.e.; falls: paired one-sided t, α = 0.05; mass per mode: agreement within 5 s.e."
+    return {"verdict": Verdict.of(not failed, rule, failed=", ".join(failed) or "none", shares_z=shares.worst),
+            "headline": f"E[e^r] {c['distance_exp_reward'][0]:.3f} → {c['distance_exp_reward'][1]:.3f} (distance "
+                        f"reward) and {c['plateau_exp_reward'][0]:.3f} → {c['plateau_exp_reward'][1]:.3f} (plateau); "
+                        f"det Cov {c['distance_gen_var'][0]:.2f} → {c['distance_gen_var'][1]:.2g} and "
+                        f"{c['plateau_gen_var'][0]:.2f} → {c['plateau_gen_var'][1]:.2f}; plateau mass on modes 0/1 "
+                        f"{c['shares_sim'][0]:.3f}/{c['shares_sim'][1]:.3f} against the exact update's "
+                        f"{ex_sh[0]:.3f}/{ex_sh[1]:.3f} ({shares.worst:.1f} s.e.) and the limit p₀|_B "
+                        f"{lim[0]:.3f}/{lim[1]:.3f}.", **c}
 
 
 def plot(results: dict, cfg: Config):
@@ -230,8 +215,8 @@ def plot(results: dict, cfg: Config):
     t = np.arange(T + 1)
     col = {"distance": "C3", "plateau": "C0"}
     name = {"distance": "r = −‖x − c‖", "plateau": f"r = −max(‖x − c‖ − {cfg.radius:g}, 0)"}
-    c = checks(results, cfg)
-    fig, axes = plt.subplots(2, 3, figsize=(18, 10.5))
+    c = summary(results, cfg)
+    fig, axes = plt.subplots(2, 3, figsize=(18, 12.5))
 
     ax = axes[0, 0]  # (a) reward
     for rw in REWARDS:
@@ -249,7 +234,7 @@ def plot(results: dict, cfg: Config):
     ax.axhline(0, color="0.6", lw=0.8)
     ax.set(title="(a) reward rises: E[e^r] (solid) and E[r] (dash-dot)\nmean and 10–90 % band over replicates",
            xlabel="generation t", ylabel="E_{p_t}[e^r], E_{p_t}[r]")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=8, loc="lower right")
 
     ax = axes[0, 1]  # (b) per-generation rise vs C1's bound
     for rw in REWARDS:
@@ -257,30 +242,31 @@ def plot(results: dict, cfg: Config):
         rise = np.diff(s["exp_reward"], axis=1)
         b = (K - 1) / K * (s["exp2_reward"] - s["exp_reward"] ** 2)[:, :-1]
         ax.errorbar(t[1:], rise.mean(0), yerr=2 * _se(rise), fmt="o", ms=3, color=col[rw], capsize=2,
-                    label=f"{name[rw]}: simulated rise (±2 s.e.)")
-        ax.plot(t[1:], b.mean(0), "v", ms=4, color=col[rw], mfc="none", label=f"{name[rw]}: C1 bound at the fitted p_t (mean)")
+                    label=f"{rw}: simulated rise (±2 s.e.)")
+        ax.plot(t[1:], b.mean(0), "v", ms=4, color=col[rw], mfc="none",
+                label=f"{rw}: C1 bound at the fitted p_t (mean)")
         plotting.theory(ax, t[1:], np.diff(ex["exp_reward"]), color=col[rw])
         ax.plot(t[1:], ex["bound"], "-", lw=0.8, color=col[rw], alpha=0.6)
     ax.plot([], [], "k--", label=f"exact update's rise, K = {K}")
-    ax.plot([], [], "k-", lw=0.8, label="C1 bound ((K−1)/K)·Var[e^r]/e^{r*} on the exact p_t")
+    ax.plot([], [], "k-", lw=0.8, label="C1 bound on the exact p_t")
     ax.set_yscale("symlog", linthresh=1e-4)
     ax.set(title=f"(b) rise of E[e^r] per generation vs C1's lower bound (K = {K})\n"
                  f"simulated mean rise ≥ mean bound in {c['distance_bound_sim_frac']:.0%} (distance), "
                  f"{c['plateau_bound_sim_frac']:.0%} (plateau) of generations",
            xlabel="generation t (rise from t − 1 to t)", ylabel="E_t[e^r] − E_{t−1}[e^r] (symlog)")
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.12))
 
     ax = axes[0, 2]  # (c) diversity: generalized variance
     for rw in REWARDS:
         s, ex = results[f"sim_{rw}"], results[f"exact_{rw}_K{K:g}"]
-        plotting.band(ax, t, summarize(s["gen_var"]), label=f"{name[rw]}: simulation (MixtureFit)", color=col[rw])
+        plotting.band(ax, t, summarize(s["gen_var"]), label=f"{rw}: simulation (MixtureFit)", color=col[rw])
         plotting.theory(ax, t, ex["gen_var"], color=col[rw], label=f"exact update, K = {K}")
     ax.axhline(results[f"exact_plateau_K{K:g}"]["limit"]["gen_var"], color=col["plateau"], lw=0.9, ls=":",
                label="det Cov of the limit p₀|_B (plateau)")
     ax.set_yscale("log")
     ax.set(title="(c) diversity: generalized variance det Cov_{p_t}\n(distance: → 0, the limit is the point c)",
            xlabel="generation t", ylabel="det Cov")
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.12))
 
     ax = axes[1, 0]  # (d) diversity: entropy
     for rw in REWARDS:
@@ -290,7 +276,7 @@ def plot(results: dict, cfg: Config):
     ax.axhline(results[f"exact_plateau_K{K:g}"]["limit"]["entropy"], color=col["plateau"], lw=0.9, ls=":",
                label="entropy of p₀|_B (plateau limit)")
     ax.set(title="(d) diversity: differential entropy −E log p_t (nats)", xlabel="generation t", ylabel="entropy")
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=8, loc="lower left")
 
     ax = axes[1, 1]  # (e) mass per mode, plateau
     s, ex = results["sim_plateau"], results[f"exact_plateau_K{K:g}"]
@@ -306,7 +292,7 @@ def plot(results: dict, cfg: Config):
                  f"{', '.join(f'{v:.3f}' for v in lim)}; run's final means "
                  f"{', '.join(f'{v:.3f}' for v in c['shares_sim'])}",
            xlabel="generation t", ylabel="truth-posterior mass of mode j")
-    ax.legend(fontsize=7, loc="center right")
+    ax.legend(fontsize=8, loc="center right")
 
     ax = axes[1, 2]  # (f) the limit's shape
     import jax.numpy as jnp
@@ -327,12 +313,10 @@ def plot(results: dict, cfg: Config):
         ax.annotate(f"mode {j}", m, xytext=(4, 4), textcoords="offset points", fontsize=8)
     ax.set(title="(f) the limit's shape: p₀ (grey contours), p₀|_B (blue fill),\nB(c, ρ) dashed; final-generation draws",
            xlabel="x₁", ylabel="x₂", aspect="equal", xlim=(-4.5, 4.5), ylim=(-4.5, 4.5))
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=8, loc="lower left")
 
-    ok, why = verdict(results, cfg)
-    fig.suptitle(f"Curated loop on a 2-D mixture (THEORY C1): Replace + Curate(K = {K}), MixtureFit(4) EM refit, "
-                 f"n = {cfg.n}, {cfg.replicates} replicates; c = mode 0's centre; dashed = exact update of a fully "
-                 f"expressive model.\nClaim: E[r], E[e^r] rise, diversity collapses onto argmax r in proportion to p₀ — "
-                 f"{'SUPPORTED' if ok else 'NOT SUPPORTED'} by this run\n({why})", fontsize=10)
+    v = c["verdict"]
+    fig.suptitle(f"Curated loop on a 2-D mixture (THEORY C1): Replace + Curate(K = {K}), MixtureFit(4), n = {cfg.n}, "
+                 f"{cfg.replicates} replicates; dashed = exact update — {v.status}\nrule: {v.rule}", fontsize=11)
     fig.tight_layout()
     return fig

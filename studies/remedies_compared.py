@@ -1,3 +1,4 @@
+# ~200 lines: nine methods, their costs in words, and the truth-density reward Curate needs
 """Every remedy and regime of the lab against one truth: a 2-D, 4-mode Gaussian mixture refitted by EM.
 
 Claim: under Replace (no remedy) the EM-refitted mixture drifts away from the truth and loses its small modes; every
@@ -8,15 +9,21 @@ the largest, densest mode (THEORY C1: curation concentrates mass on the reward's
 Replace. Costs differ: fresh real samples (Fresh; the ideal corrector's truth draws), a growing training set
 (Accumulate), a truth-aware oracle (Verify, Curate), K× model samples (Curate).
 
-Measured (quick preset, 20 replicates, generation 20): sliced W₂ ≈ 0.6–0.95 and 3.9–4 modes for the six data/correction
-remedies, 2.2 and 2.9 modes for Replace, 2.6 and 2.5 for Verify, 3.7 and 1.2 for Curate. Quick preset: 80 s on 2 cores
-(each cell ≈ 6 s of compilation + EM), hence only 20 replicates and 10 EM steps.
+Reference: the remedies of Gerstgrasser et al. 2024 ("Is Model Collapse Inevitable?", Accumulate), Bertrand et al.
+2024 (ICLR, Weighted: THEORY S1), Gillman et al. 2024 (ICML, Correct: THEORY S2), Feng et al. 2024 (Verify: THEORY C2)
+and Ferbach et al. 2024 (NeurIPS, Curate: THEORY C1), on one truth; no closed form covers an EM-refitted mixture, so
+the comparison is empirical. Each cell's cost is compilation and EM, hence few replicates and EM steps in ``quick``.
 
 Setting: truth π = (0.4, 0.3, 0.2, 0.1), unit-covariance modes at (±4, 0), (0, ±4); ``lab.MixtureFit(4)`` (EM);
 n real samples at generation 0; every method trains on n rows per generation except Accumulate (n·(t+1) rows),
 Augment/Weighted (n real + n synthetic) and Verify (fewer: rejected rows get weight 0). Distance: sliced W₂ between
 512 model and 512 truth draws (``lab.metrics.samples.SlicedW2``); modes kept: ``lab.metrics.mixture.ModesKept`` (truth mode j
 counts when it holds ≥ 10 % of π_j of the model's samples). Every cell shares the seed, so generation 0 is common.
+
+Verdict (``summary``; paired over seeds: every method shares each seed's generation-0 data): supported when every
+real-data or correction method ends with significantly more modes kept AND significantly lower sliced W₂ than Replace
+(paired one-sided t, α = 0.05, Bonferroni over those methods), and Replace, Verify and Curate each end with
+significantly fewer than 4 modes (one-sided t against 4, Bonferroni over the three).
 
 Costs (per generation, after generation 0): Fresh draws n/2 new real samples; Correct(Ideal, γ) replaces each synthetic
 sample by a truth draw with probability γ/(1+γ) (≈ n/2 truth draws at γ = 1: the ideal corrector is fresh data in
@@ -40,7 +47,7 @@ MEANS = ((-4.0, 0.0), (4.0, 0.0), (0.0, 4.0), (0.0, -4.0))  # unit-covariance 2-
 class Config:
     n: int = 50  # real samples at generation 0 (the real budget); synthetic samples per generation
     generations: int = 20  # generations after generation 0
-    replicates: int = 20  # independent runs per method (quick preset kept under 90 s on 2 cores)
+    replicates: int = 20  # independent runs per method (a cell's cost is compilation + EM, not replicates)
     iterations: int = 10  # EM steps per fit
     weight_ratio: float = 0.5  # λ_r of Weighted (synthetic-to-real weight)
     gamma: float = 1.0  # correction strength of Correct(Ideal)
@@ -53,6 +60,8 @@ class Config:
 
 PRESETS = {"quick": Config(), "full": Config(generations=50, replicates=500, iterations=50)}
 
+KEEPERS = ("Accumulate", "AccumulateSubsample", "Augment", "Weighted", "Fresh", "Correct")  # claimed to keep modes
+LOSERS = ("Replace", "Verify", "Curate")  # claimed to lose them
 METHODS = ("Replace", "Accumulate", "AccumulateSubsample", "Augment", "Weighted", "Fresh", "Correct", "Verify",
            "Curate")
 
@@ -112,7 +121,8 @@ def simulate_method(method: str, n: int, generations: int, replicates: int, iter
     sw = ds["sliced_w2"].values
     kept = ds["modes_kept"].values
     return {"sw2": summarize(sw), "final_sw2": summarize(sw[:, -1:]), "modes": summarize(kept),
-            "final_modes": summarize(kept[:, -1:]), "all_kept": float((kept[:, -1] == len(WEIGHTS)).mean())}
+            "final_modes": summarize(kept[:, -1:]), "all_kept": float((kept[:, -1] == len(WEIGHTS)).mean()),
+            "final_sw2_r": sw[:, -1], "final_modes_r": kept[:, -1]}  # per replicate (seed), for the paired tests
 
 
 def cells(cfg: Config):
@@ -124,31 +134,49 @@ def cells(cfg: Config):
             for m in METHODS]
 
 
+def summary(results: dict, cfg: Config) -> dict:
+    from lab.analysis import Verdict, paired
+
+    k, base = len(WEIGHTS), results["Replace"]
+    keep = {m: (paired(results[m]["final_modes_r"], base["final_modes_r"], comparisons=len(KEEPERS)),
+                paired(results[m]["final_sw2_r"], base["final_sw2_r"], comparisons=len(KEEPERS))) for m in KEEPERS}
+    lose = {m: paired(results[m]["final_modes_r"], np.full(cfg.replicates, float(k)), comparisons=len(LOSERS))
+            for m in LOSERS}
+    ok = all(pm.greater() and pw.less() for pm, pw in keep.values()) and all(p.less() for p in lose.values())
+    modes = {m: float(results[m]["final_modes"]["mean"][0]) for m in METHODS}
+    sw2 = {m: float(results[m]["final_sw2"]["mean"][0]) for m in METHODS}
+    weakest = min(KEEPERS, key=lambda m: keep[m][0].lower)
+    rule = f"paired one-sided t vs Replace, α = 0.05 / {len(KEEPERS)}; losers vs {k} modes, α = 0.05 / {len(LOSERS)}"
+    span = lambda d: f"{min(d[m] for m in KEEPERS):.2f}–{max(d[m] for m in KEEPERS):.2f}"  # noqa: E731
+    return {"verdict": Verdict.of(ok, rule, weakest_keeper=weakest, weakest_mode_gain=keep[weakest][0].mean),
+            "headline": f"At generation {cfg.generations} ({cfg.replicates} seeds) the six real-data and correction "
+                        f"methods keep {span(modes)} of {k} modes at sliced W₂ {span(sw2)}; Replace keeps "
+                        f"{modes['Replace']:.2f} (W₂ {sw2['Replace']:.2f}), Verify {modes['Verify']:.2f} "
+                        f"({sw2['Verify']:.2f}), Curate {modes['Curate']:.2f} ({sw2['Curate']:.2f}).",
+            "modes_kept": modes, "sliced_w2": sw2}
+
+
 def plot(results: dict, cfg: Config):
     import matplotlib.pyplot as plt
 
-    from lab import plotting
+    from lab.analysis import band
 
     t = np.arange(cfg.generations + 1)
     k = len(WEIGHTS)
     colors = dict(zip(METHODS, ("C3", "C0", "C9", "C1", "C8", "C2", "C4", "C5", "C6")))
-    fig, axes = plt.subplots(1, 3, figsize=(21, 6), gridspec_kw=dict(width_ratios=[1, 1, 1.25]))
-
-    ax = axes[0]
+    fig = plt.figure(figsize=(14, 10.5))
+    gs = fig.add_gridspec(2, 2)
+    a1, a2, a3 = fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, :])
     for m in METHODS:
-        plotting.band(ax, t, results[m]["sw2"], label=m, color=colors[m], alpha=0.12 if m in ("Replace", "Fresh") else 0.0)
-    ax.set(title="(a) sliced W₂(model_t, P*): mean over replicates\n(10–90 % band shown for Replace and Fresh)",
+        band(a1, t, results[m]["sw2"], label=m, color=colors[m], alpha=0.12 if m in ("Replace", "Fresh") else 0.0)
+        a2.plot(t, results[m]["modes"]["mean"], color=colors[m], lw=1.6, label=m)
+    a1.set(title="(a) sliced W₂(model_t, P*): mean over replicates\n(10–90 % band for Replace and Fresh)",
            xlabel="generation t", ylabel="sliced W₂")
-    ax.legend(fontsize=8, loc="upper left")
-
-    ax = axes[1]
-    for m in METHODS:
-        ax.plot(t, results[m]["modes"]["mean"], color=colors[m], lw=1.6, label=m)
-    ax.set(title=f"(b) truth modes kept (of {k}; ≥ 10 % of π_j in model samples), mean", xlabel="generation t",
+    a2.set(title=f"(b) truth modes kept (of {k}; ≥ 10 % of π_j\nin model samples), mean", xlabel="generation t",
            ylabel="modes kept", ylim=(None, k + 0.1))
-    ax.legend(fontsize=8, loc="lower left")
+    a2.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="method", title_fontsize=8)
 
-    ax = axes[2]
+    ax = a3
     order = sorted(METHODS, key=lambda m: results[m]["final_sw2"]["mean"][0])
     y = np.arange(len(order))
     fin = np.array([results[m]["final_sw2"]["mean"][0] for m in order])
@@ -160,7 +188,7 @@ def plot(results: dict, cfg: Config):
     for i, m in enumerate(order):
         r = results[m]
         ax.text(xmax * 1.04, i, f"modes {r['final_modes']['mean'][0]:.2f}/{k}, all kept {r['all_kept']:.0%}\n"
-                f"cost: {cost[m]}", va="center", fontsize=7.5)
+                f"cost: {cost[m]}", va="center", fontsize=8)
     ax.set_yticks(y, order)
     ax.invert_yaxis()
     ax.set_xlim(0, xmax * 2.5)
@@ -168,13 +196,8 @@ def plot(results: dict, cfg: Config):
            xlabel="final sliced W₂ (best at the top)")
     ax.spines[["top", "right"]].set_visible(False)
 
-    fig.suptitle(f"Remedies compared: 4-mode 2-D mixture truth (π = {WEIGHTS}), EM refit (k = {k}, {cfg.iterations} "
-                 f"steps), n = {cfg.n} real samples at generation 0 and n synthetic per generation, {cfg.replicates} "
-                 f"replicates per method, shared generation-0 data.\nWeighted λ_r = {cfg.weight_ratio:g}; Fresh = n/2 "
-                 f"real + n/2 synthetic; Correct = Replace + Correct(Ideal, γ = {cfg.gamma:g}); Verify = Replace + "
-                 f"Verify(tpr {cfg.tpr:g}, fpr {cfg.fpr:g}, Near(truth modes, {cfg.radius:g})); Curate = Replace + "
-                 f"Curate(r = log p*, K = {cfg.K})\nReal-data regimes and ideal correction keep all modes at W₂ near generation 0's; "
-                 "Replace drifts; the mode-blind verifier and density-reward curation end worse than Replace "
-                 "(curation piles mass on the densest mode)", fontsize=10)
+    v = summary(results, cfg)["verdict"]
+    fig.suptitle(f"Remedies compared: 4-mode 2-D mixture, EM refit, n = {cfg.n} real at generation 0, {cfg.replicates} "
+                 f"replicates, shared generation-0 data — {v.status}\nrule: {v.rule}", fontsize=11)
     fig.tight_layout()
     return fig

@@ -1,36 +1,32 @@
-"""Self-correcting self-consuming loops: Gillman et al.'s 2-D toy (THEORY S2) beside the lab's contraction theory.
+# ~250 lines: three claims (W₂ level, ideal contraction, two practical correctors), each with its own panels
+"""Self-correcting self-consuming loops: Gillman et al.'s 2-D toy beside the lab's contraction theory.
 
-Claim: idealized correction of strength γ (each synthetic sample replaced by a truth draw with probability γ/(1+γ),
-i.e. training on π_γ p_θ = (p_θ + γ p*)/(1 + γ)) gives lower and steadier W₂ to the truth as γ grows, and the loop's
-contraction factor is divided by (1 + γ): ρ(λ_r)/(1 + γ) in THEORY S2, λ_r/((1 + λ_r)(1 + γ)) exactly for the
-Gaussian family (``lab.theory.stability``).
+Reference: Gillman, Freeman, Aggarwal, Hsu & Luo 2024, "Self-Correcting Self-Consuming Loops for Generative Model
+Training" (ICML 2024), as the lab's THEORY S2 states it (the contraction ρ(λ_r)/(1 + γ)); the Gaussian family's
+exact factor κ = λ_r/((1 + λ_r)(1 + γ)) and the practical correctors' κ = λ_r/(1 + λ_r)·(1 − τ(1 − J)) are the lab's derivations
+(``lab.theory.stability``, ``lab.theory.correction`` eq. (1)).
+
+Claim: idealized correction of strength γ (each synthetic sample replaced by a truth draw with probability γ/(1+γ))
+gives lower and steadier W₂ to the truth as γ grows, and divides the loop's contraction factor by (1 + γ); a practical
+corrector with mean Jacobian J contracts at λ_r/(1 + λ_r)·(1 − τ(1 − J)).
 
 Setting (Gillman's toy): P* = N(0, I₂), n = 50 real samples kept at every generation, 25 synthetic samples from the
-latest model per generation, one-Gaussian MLE refit. Regime: ``lab.Weighted(0.5, synthetic=25)`` — real data plus
-synthetic data, each synthetic row of weight λ_r·n/m = 0.5·50/25 = 1, so the training set is exactly ``Augment(25)``'s
-(the two give the same bits; checked when this study was written) while λ_r = 0.5 is explicit for the theory.
+latest model per generation, one-Gaussian MLE refit, ``lab.Weighted(0.5, synthetic=25)`` (each synthetic row of weight
+λ_r·n/m = 1, the same training set as ``Augment(25)``, with λ_r = 0.5 explicit for the theory). S1's ρ(λ_r) is drawn
+with ε = 0; at λ_r = 1/2 it equals 1, so S1 itself promises nothing here.
 
-Measured contraction: least-squares slope of μ_{t+1} − f on μ_t − f, f the loop's fixed point, pooled over both
-coordinates and all replicates (``stability.mean_contraction``; the infinite-sample slope of log ‖θ_t − θ*‖ is not
-observable with 25 synthetic samples, whose noise sets a floor). S1's ρ(λ_r) is drawn with ε = 0 (its infinite-sample
-value λ_r/(1 − λ_r) = 1 at λ_r = 1/2: the S1 condition λ_r < 1/2 is just not met, so S1 itself promises nothing here).
+Method: the measured contraction is the least-squares slope of μ_{t+1} − f on μ_t − f, f the loop's fixed point,
+pooled over both coordinates and all replicates (``stability.mean_contraction``). Practical correctors: ``Langevin``
+(J = a^k exactly: k Langevin steps on a Gaussian log-density are an affine map) and ``Project`` (nearest of k-means
+centres; J by Stein's lemma at each run's late moments, a linearisation; its fixed point has no closed form, so its
+slope is the within-replicate AR(1) slope after ``burn`` generations, Nickell-bias-corrected,
+``correction.within_slope``). A projection onto a good quantiser is nearly mean-preserving (J close to 1), so its
+contraction stays near λ_r/(1 + λ_r)·J whatever γ.
 
-Practical correctors: ``Langevin`` (60 steps of size 0.05 on log p*, the "simulator") and ``Project`` (nearest of
-10 k-means centres of 1000 real points, the MNIST analogue), against ``Ideal``, by W₂ at one γ and by their contraction
-factor over a γ grid. Predictions (``lab.theory.correction``): κ = λ_r/(1 + λ_r)·(1 − τ(1 − J)), J the corrector's mean
-Jacobian — 0 for the ideal corrector; a^k = (1 − η/s²)^k for Langevin, exact because k Langevin steps on a Gaussian
-log-density are an affine map (fixed point from γ_eff, estimator ``stability.mean_contraction``); for the projection, the
-Stein estimate tr(Cov(C(X), X)Σ⁻¹)/d at each run's late moments (a linearisation; its fixed point has no closed form, so
-the slope is the within-replicate AR(1) slope after 20 generations, Kendall-bias-corrected,
-``correction.within_slope``).
-
-What the runs measured (200 replicates × 200 generations, λ_r = 0.5; measured ± s.e. / predicted / ideal κ; γ = 0.3
-from the same preset with corrector_gammas = (0.3, 1, 5), which takes ~30 s more):
-Langevin γ = 0.3: 0.2560 ± 0.0035 / 0.2600 / 0.2564; γ = 1: 0.1752 / 0.1743 / 0.1667; γ = 5: 0.0697 / 0.0684 / 0.0556 —
-J = 0.95^60 = 0.046, a slightly weaker corrector than the ideal (at γ = 5 the ideal rate is 4 s.e. away, the exact one
-0.4 s.e.). Projection γ = 0.3: 0.3182 ± 0.0037 / 0.3203; γ = 1: 0.3058 / 0.3060; γ = 5: 0.2889 / 0.2891 (ideal 0.2564,
-0.1667, 0.0556): J ≈ 0.84, so snapping to 10 k-means centres barely moves the mean — it is nearly mean-preserving
-(E[X | C(X)] ≈ C(X)) — and its contraction can never fall below λ_r/(1+λ_r)·J ≈ 0.28, whatever γ.
+Verdict (``summary``): supported when (i) the late W₂ level and the within-run s.d. of W₂ fall with γ — no step up
+the γ grid significantly raises them (paired one-sided t over replicates, α = 0.05, each step a guard) and the largest
+γ lowers both significantly below γ = 0 (same test) — and (ii) every measured contraction agrees with its prediction
+within 5 standard errors (ideal: κ; Langevin and projection: eq. (1) with their J).
 """
 from __future__ import annotations
 
@@ -70,7 +66,7 @@ def run_loop(corrector: str, gamma: float, n: int, synthetic: int, generations: 
     import jax
 
     import lab
-    from lab.plotting import summarize
+    from lab.analysis import summarize
     from lab.theory import correction, stability
 
     ratio = synthetic / n
@@ -104,7 +100,8 @@ def run_loop(corrector: str, gamma: float, n: int, synthetic: int, generations: 
     return {**extra, "jacobian": jac, "predicted": float(correction.contraction(ratio, gamma, jac)),
             "w2": summarize(w2), "final": summarize(w2[:, -1:]), "late_mean": float(half.mean()),
             "late_within_sd": float(half.std(1).mean()), "late_lo": float(np.quantile(half, 0.1)),
-            "late_hi": float(np.quantile(half, 0.9)), "slope": slope, "slope_se": se, "ratio": ratio}
+            "late_hi": float(np.quantile(half, 0.9)), "slope": slope, "slope_se": se, "ratio": ratio,
+            "late_r": half.mean(1), "late_sd_r": half.std(1)}  # per replicate (paired over γ: shared seeds)
 
 
 def _kw(cfg: Config, corrector: str, gamma: float) -> dict:
@@ -132,145 +129,120 @@ def _corrector_runs(results: dict, cfg: Config) -> dict:
     return out
 
 
-def verdict(results: dict, cfg: Config) -> tuple[bool, str]:
-    """Supported when the late W₂ level and its within-run fluctuation both fall with γ (up to 2 % noise), every
-    measured contraction of the ideal corrector is within 5 standard errors of λ_r/((1 + λ_r)(1 + γ)), and every
-    practical corrector's within 5 s.e. of its prediction λ_r/(1 + λ_r)·(1 − τ(1 − J)) (``lab.theory.correction``)."""
+def summary(results: dict, cfg: Config) -> dict:
+    from lab.analysis import Verdict, agreement, paired
     from lab.theory import stability
 
     res = [results[f"ideal_{g:g}"] for g in cfg.gammas]
-    level = np.array([r["late_mean"] for r in res])
-    sd = np.array([r["late_within_sd"] for r in res])
-    lower = bool(np.all(np.diff(level) <= 0.02 * level[:-1]) and level[-1] < level[0])
-    steadier = bool(np.all(np.diff(sd) <= 0.02 * sd[:-1]) and sd[-1] < sd[0])
-    z = [abs(r["slope"] - stability.kappa(r["ratio"], g)) / r["slope_se"] for r, g in zip(res, cfg.gammas)]
-    zc = {c: max(abs(r["slope"] - r["predicted"]) / r["slope_se"] for g, r in runs if g)
-          for c, runs in _corrector_runs(results, cfg).items() if c != "ideal"}
-    ok = lower and steadier and max(z) < 5 and max(zc.values()) < 5
-    return ok, (f"late W₂ {'falls' if lower else 'does NOT fall'} monotonically with γ ({level[0]:.3f} → {level[-1]:.3f}), "
-                f"within-run s.d. {'falls' if steadier else 'does NOT fall'} ({sd[0]:.3f} → {sd[-1]:.3f}, a small effect); "
-                f"contraction within {max(z):.1f} s.e. of λ_r/((1+λ_r)(1+γ)) at every γ; practical correctors within "
-                f"{zc['langevin']:.1f} s.e. (Langevin, exact J = a^k) and {zc['project']:.1f} s.e. (projection, Stein J) "
-                f"of λ_r/(1+λ_r)·(1 − τ(1 − J))")
+    falls = {}
+    for q in ("late_r", "late_sd_r"):
+        steps = [paired(b[q], a[q]) for a, b in zip(res[:-1], res[1:])]
+        falls[q] = not any(p.greater() for p in steps) and paired(res[-1][q], res[0][q]).less()
+    ideal = agreement([r["slope"] for r in res], [r["slope_se"] for r in res],
+                      [stability.kappa(r["ratio"], g) for r, g in zip(res, cfg.gammas)])
+    runs = _corrector_runs(results, cfg)
+    prac = {c: agreement(*np.array([(r["slope"], r["slope_se"], r["predicted"]) for g, r in runs[c] if g]).T)
+            for c in ("langevin", "project")}
+    ok = falls["late_r"] and falls["late_sd_r"] and ideal.ok and all(a.ok for a in prac.values())
+    lvl, sd = [r["late_mean"] for r in res], [r["late_within_sd"] for r in res]
+    nums = dict(late_w2_first=lvl[0], late_w2_last=lvl[-1], within_sd_first=sd[0], within_sd_last=sd[-1],
+                z_ideal=ideal.worst, z_langevin=prac["langevin"].worst, z_project=prac["project"].worst)
+    jp = float(np.mean([r["jacobian"] for g, r in runs["project"] if g]))
+    return {"verdict": Verdict.of(ok, "W₂ falls: paired one-sided t over replicates, α = 0.05; contraction: agreement "
+                                      "within 5 s.e.", **nums),
+            "headline": f"Late W₂ {lvl[0]:.3f} → {lvl[-1]:.3f} and within-run s.d. {sd[0]:.3f} → {sd[-1]:.3f} from "
+                        f"γ = 0 to {cfg.gammas[-1]:g}; measured contraction within {ideal.worst:.1f} s.e. of "
+                        f"λ_r/((1+λ_r)(1+γ)); Langevin within {prac['langevin'].worst:.1f} s.e. and k-means projection "
+                        f"(J ≈ {jp:.2f}) within {prac['project'].worst:.1f} s.e. of λ_r/(1+λ_r)·(1 − τ(1 − J)).",
+            **nums, "projection_J": jp}
+
+
+def _gamma_axis(ax, g):
+    ax.set_xscale("log")
+    ax.set_xticks(np.where(g == 0, 0.003, g), ["0"] + [f"{x:g}" for x in g[1:]], fontsize=8)
+    ax.set_xlabel("γ (γ = 0 at the left edge)")
 
 
 def plot(results: dict, cfg: Config):
     import matplotlib.pyplot as plt
 
-    from lab import plotting
+    from lab.analysis import band, theory
     from lab.theory import correction, stability
 
-    t = np.arange(cfg.generations + 1)
-    g = np.array(cfg.gammas)
+    t, g = np.arange(cfg.generations + 1), np.array(cfg.gammas)
     res = [results[f"ideal_{x:g}"] for x in cfg.gammas]
-    ratio = res[0]["ratio"]
-    cmap = plt.get_cmap("viridis")
-    colors = [cmap(i / (len(g) - 1)) for i in range(len(g))]
-    fig, axes = plt.subplots(2, 3, figsize=(19, 10.5))
-    axes = axes.ravel()
-
-    ax = axes[0]
-    for x, r, c in zip(g, res, colors):
-        plotting.band(ax, t, r["w2"], label=f"γ = {x:g}", color=c, alpha=0.10 if x in (g[0], g[-1]) else 0.0)
-    ax.set(title="(a) W₂(model_t, P*) — ideal corrector\nmean; band 10–90 % shown for γ = 0 and γ = 5",
-           xlabel="generation t", ylabel="W₂")
-    ax.legend(fontsize=7, ncol=2, loc="upper right")
-
-    ax = axes[1]
-    xs = np.where(g == 0, 0.003, g)  # γ = 0 drawn at the left edge of the log axis
-    lvl = np.array([r["late_mean"] for r in res])
-    lo, hi = np.array([r["late_lo"] for r in res]), np.array([r["late_hi"] for r in res])
-    ax.errorbar(xs, lvl, yerr=[lvl - lo, hi - lvl], fmt="o-", color="C0", capsize=3,
-                label="W₂ over the last half of the run: mean, 10–90 %")
-    ax.plot(xs, [r["late_within_sd"] for r in res], "s--", color="C3", label="within-run s.d. of W₂ (unsteadiness)")
-    ax.set_xscale("log")
-    ax.set_xticks(xs, ["0"] + [f"{x:g}" for x in g[1:]], fontsize=8)
-    ax.set(title="(b) lower and steadier as γ grows", xlabel="γ (γ = 0 at the left edge)", ylabel="W₂")
-    ax.legend(fontsize=7, loc="center left")
-
-    ax = axes[2]
-    sl = np.array([r["slope"] for r in res])
-    se = np.array([r["slope_se"] for r in res])
-    ax.errorbar(xs, sl, yerr=2 * se, fmt="o", color="k", capsize=3, label="measured (slope of mean, ±2 s.e.)")
+    ratio, xs = res[0]["ratio"], np.where(g == 0, 0.003, g)  # γ = 0 drawn at the left edge of the log axis
     gg = np.geomspace(0.003, g.max() * 1.3, 200)
     gfine = np.where(gg <= 0.004, 0.0, gg)
-    ax.plot(gg, stability.kappa(ratio, gfine), color="C2", label="exact λ_r/((1+λ_r)(1+γ)) (lab)")
-    plotting.theory(ax, gg, stability.rho(ratio, alpha=stability.alpha(1.0), gamma=gfine), color="C1",
-                    label="ρ(λ_r)/(1+γ), S1/S2 with ε = 0")
-    ax.axhline(1.0, color="0.6", lw=0.8, ls=":")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xticks(xs, ["0"] + [f"{x:g}" for x in g[1:]], fontsize=8)
-    ax.set(title=f"(c) contraction factor, λ_r = {ratio:g}", xlabel="γ (γ = 0 at the left edge)",
-           ylabel="contraction per generation")
-    ax.legend(fontsize=7, loc="lower left")
+    colors = [plt.get_cmap("viridis")(i / (len(g) - 1)) for i in range(len(g))]
+    fig, axes = plt.subplots(2, 3, figsize=(17, 10))
+    (a1, a2, a3), (a4, a5, a6) = axes
 
-    ax = axes[3]
-    gc = cfg.compare_gamma
-    base = results["ideal_0"]
-    plotting.band(ax, t, base["w2"], label="no correction (γ = 0)", color="0.4", alpha=0.10)
-    comp = {"ideal": results[f"ideal_{gc:g}"], "langevin": results[f"langevin_{gc:g}"],
-            "project": results[f"project_{gc:g}"]}
-    names = {"ideal": "ideal π_γ (truth draw)",
-             "langevin": f"Langevin ({cfg.langevin_steps} steps, η = {cfg.langevin_step:g})",
-             "project": f"k-means projection (k = {cfg.kmeans_k})"}
-    for (k, r), c in zip(comp.items(), ("C2", "C0", "C3")):
-        plotting.band(ax, t, r["w2"], label=f"{names[k]}: late W₂ {r['late_mean']:.3f}", color=c, alpha=0.10)
-    ax.set(title=f"(d) practical correctors vs ideal, γ = {gc:g}", xlabel="generation t", ylabel="W₂")
-    ax.legend(fontsize=7, loc="upper right")
+    for x, r, c in zip(g, res, colors):
+        band(a1, t, r["w2"], label=f"γ = {x:g}", color=c, alpha=0.10 if x in (g[0], g[-1]) else 0.0)
+    a1.set(title="(a) W₂(model_t, P*), ideal corrector: mean\n(10–90 % band for the smallest and largest γ)",
+           xlabel="generation t", ylabel="W₂")
+    a1.legend(fontsize=8, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.13))
+
+    lvl, lo, hi = (np.array([r[k] for r in res]) for k in ("late_mean", "late_lo", "late_hi"))
+    a2.errorbar(xs, lvl, yerr=[lvl - lo, hi - lvl], fmt="o-", color="C0", capsize=3, label="late W₂: mean, 10–90 %")
+    a2.plot(xs, [r["late_within_sd"] for r in res], "s--", color="C3", label="within-run s.d. of W₂")
+    _gamma_axis(a2, g)
+    a2.set(title="(b) lower and steadier as γ grows\n(last half of the run)", ylabel="W₂")
+    a2.legend(fontsize=8, loc="upper right")
+
+    a3.errorbar(xs, [r["slope"] for r in res], yerr=[2 * r["slope_se"] for r in res], fmt="o", color="0.3",
+                capsize=3, label="measured (±2 s.e.)", zorder=2)
+    theory(a3, gg, stability.kappa(ratio, gfine), color="C2", ls="-", label="exact λ_r/((1+λ_r)(1+γ))")
+    theory(a3, gg, stability.rho(ratio, alpha=stability.alpha(1.0), gamma=gfine), color="C1",
+           label="S1/S2 ρ(λ_r)/(1+γ), ε = 0")
+    a3.axhline(1.0, color="0.6", lw=0.8, ls=":")
+    _gamma_axis(a3, g)
+    a3.set(yscale="log", title=f"(c) contraction factor, ideal corrector, λ_r = {ratio:g}", ylabel="per generation")
+    a3.legend(fontsize=8, loc="lower left")
+
+    gc, names = cfg.compare_gamma, {"ideal": "ideal π_γ", "langevin": f"Langevin ({cfg.langevin_steps} steps)",
+                                    "project": f"k-means projection (k = {cfg.kmeans_k})"}
+    cc = {"ideal": "C2", "langevin": "C0", "project": "C3"}
+    band(a4, t, results["ideal_0"]["w2"], label="no correction (γ = 0)", color="0.4", alpha=0.10)
+    for k in names:
+        band(a4, t, results[f"{k}_{gc:g}"]["w2"], label=names[k], color=cc[k], alpha=0.10)
+    a4.set(title=f"(d) practical correctors vs ideal, γ = {gc:g}", xlabel="generation t", ylabel="W₂")
+    a4.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.13))
 
     runs = _corrector_runs(results, cfg)
-    cc = {"ideal": "C2", "langevin": "C0", "project": "C3"}
-    ak = correction.langevin_affine(cfg.langevin_step, cfg.langevin_steps)[0]
-    ax = axes[4]
-    gg = np.geomspace(0.003, g.max() * 1.3, 200)
-    gfine = np.where(gg <= 0.004, 0.0, gg)
-    ax.plot(gg, correction.contraction(ratio, gfine, 0.0), color=cc["ideal"], lw=1.2,
-            label="ideal: λ_r/((1+λ_r)(1+γ))")
-    ax.plot(gg, correction.contraction(ratio, gfine, ak), color=cc["langevin"], lw=1.2, ls="--",
-            label=f"Langevin, exact: J = (1 − η/s²)^k = {ak:.3f}")
-    jp = [r["jacobian"] for x, r in runs["project"] if x]
-    ax.plot(gg, correction.contraction(ratio, gfine, np.mean(jp)), color=cc["project"], lw=1.2, ls=":",
-            label=f"projection, Stein linearisation: J ≈ {np.mean(jp):.3f}")
-    for k, off in (("ideal", 1.0), ("langevin", 1.08), ("project", 0.93)):
+    jac = {"ideal": 0.0, "langevin": correction.langevin_affine(cfg.langevin_step, cfg.langevin_steps)[0],
+           "project": float(np.mean([r["jacobian"] for x, r in runs["project"] if x]))}
+    for i, k in enumerate(names):
         gx = np.array([x for x, _ in runs[k]])
-        ax.errorbar(np.where(gx == 0, 0.003, gx) * off, [r["slope"] for _, r in runs[k]],
-                    yerr=[2 * r["slope_se"] for _, r in runs[k]], fmt="o", ms=4, color=cc[k], capsize=2,
-                    label=f"{k}: measured (±2 s.e.)")
-    ax.set_xscale("log")
-    ax.set_xticks(xs, ["0"] + [f"{x:g}" for x in g[1:]], fontsize=8)
-    ax.set(title=f"(e) contraction per corrector: λ_r/(1+λ_r)·(1 − τ(1 − J)), λ_r = {ratio:g}\n"
-                 "J = the corrector's mean Jacobian (lab.theory.correction)", xlabel="γ (γ = 0 at the left edge)",
-           ylabel="contraction per generation", ylim=(0, 0.4))
-    ax.legend(fontsize=7, loc="lower left")
+        a5.errorbar(np.where(gx == 0, 0.003, gx) * (1.0, 1.08, 0.93)[i], [r["slope"] for _, r in runs[k]],
+                    yerr=[2 * r["slope_se"] for _, r in runs[k]], fmt="o", ms=4, color=cc[k], capsize=2)
+        theory(a5, gg, correction.contraction(ratio, gfine, jac[k]), color=cc[k], ls=("-", "--", ":")[i],
+               label=f"{k}: J = {jac[k]:.3f}")
+        rows = [(x, r) for x, r in runs[k] if x]
+        if k == "ideal":
+            continue
+        a6.errorbar([x * (1.0, 1.05, 0.95)[i] for x, _ in rows], [r["slope"] - r["predicted"] for _, r in rows],
+                    yerr=[2 * r["slope_se"] for _, r in rows], fmt="o", color=cc[k], capsize=3, label=names[k])
+        a6.plot([x for x, _ in rows], [r["slope"] - correction.contraction(ratio, x, 0.0) for x, r in rows], "x",
+                color=cc[k], ms=8)
+    _gamma_axis(a5, g)
+    a5.set(title="(e) contraction per corrector: λ_r/(1+λ_r)·(1 − τ(1 − J))\ndots: measured ± 2 s.e.",
+           ylabel="per generation", ylim=(0, 0.4))
+    a5.legend(fontsize=8, loc="lower left")
+    a6.axhline(0, color="k", lw=0.8)
+    a6.set(xscale="log", title="(f) measured − predicted contraction (±2 s.e.)\n"
+           "×: measured − the ideal's κ (what an ideal prediction would miss)", xlabel="γ",
+           ylabel="difference (symlog)")
+    a6.set_yscale("symlog", linthresh=0.01)
+    gs = sorted(set(cfg.corrector_gammas) | {gc})
+    a6.set_xticks(gs, [f"{x:g}" for x in gs])
+    a6.xaxis.set_minor_formatter(plt.NullFormatter())
+    a6.set_ylim(-0.03, 0.6)
+    a6.legend(fontsize=8, loc="center")
 
-    ax = axes[5]
-    rows = []
-    for k in ("langevin", "project"):
-        for x, r in runs[k]:
-            if x:
-                rows.append((k, x, r["slope"], r["predicted"], r["slope_se"]))
-    for i, (k, x, sl, pr, se_) in enumerate(rows):
-        ax.errorbar(i, sl - pr, yerr=2 * se_, fmt="o", color=cc[k], capsize=3)
-        ax.errorbar(i, sl - correction.contraction(ratio, x, 0.0), yerr=0, fmt="x", color="0.4")
-    ax.axhline(0, color="k", lw=0.8)
-    ax.plot([], [], "o", color="0.2", label="measured − predicted (±2 s.e.)")
-    ax.plot([], [], "x", color="0.4", label="measured − ideal's κ (the ideal prediction would miss)")
-    ax.set_xticks(range(len(rows)), [f"{k}\nγ = {x:g}" for k, x, *_ in rows], fontsize=8)
-    ax.set(title="(f) practical correctors: measured − predicted contraction\n"
-                 "(table: measured / predicted / ideal κ)", ylabel="difference in contraction factor (symlog)")
-    txt = "\n".join(f"{k[:4]} γ={x:g}: {sl:.4f} ± {se_:.4f} / {pr:.4f} / {correction.contraction(ratio, x, 0.0):.4f}"
-                    for k, x, sl, pr, se_ in rows)
-    ax.text(0.02, 0.97, txt, transform=ax.transAxes, fontsize=7, va="top", family="monospace")
-    ax.set_yscale("symlog", linthresh=0.01)
-    ax.legend(fontsize=7, loc="center left")
-
-    ok, why = verdict(results, cfg)
-    fig.suptitle(f"Self-correction (Gillman's toy: P* = N(0, I₂), n = {cfg.n} real + {cfg.synthetic} synthetic per "
-                 f"generation, {cfg.replicates} replicates). Claim: larger γ gives lower, steadier W₂ and divides the "
-                 f"ideal contraction by (1 + γ); a practical corrector with mean Jacobian J contracts by "
-                 f"λ_r/(1+λ_r)·(1 − τ(1 − J)) — {'SUPPORTED' if ok else 'NOT SUPPORTED'} by this run\n"
-                 "(" + why.replace("; practical", ";\npractical") + ")",
-                 fontsize=10)
+    v = summary(results, cfg)["verdict"]
+    fig.suptitle(f"Self-correction, Gillman's toy: P* = N(0, I₂), n = {cfg.n} real + {cfg.synthetic} synthetic per "
+                 f"generation, {cfg.replicates} replicates — {v.status}\nrule: {v.rule}", fontsize=11)
     fig.tight_layout()
     return fig

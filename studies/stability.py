@@ -1,3 +1,4 @@
+# ~350 lines: a phase diagram and a slope study, the second with its own loop (a perturbed start) and estimator
 """Stability of retraining with real data (Bertrand et al., THEORY S1): phase diagram over λ_r × n.
 
 Claim (S1): weighted retraining θ_{t+1} = argmax E_{p_data}[log p_θ] + λ_r E_{p_θt}[log p_θ] is locally stable —
@@ -31,10 +32,18 @@ The slope of log ‖θ_t − θ*‖ (the quantity S1 bounds), from a perturbed s
     slope of the exact ‖E(θ_t − f)‖ on the same window (log κ plus the δ₀² transient, which matters on short windows).
 (f) all slopes against log κ and log ρ_S1 (ε → 0, and ε = 0.1).
 
-Verdict on the thresholds (drawn on the figure): the slope is log κ = log(λ_r/(1 + λ_r)) < 0 for every λ_r — below
-1/4, between 1/4 and 1/2, and past 1/2 where ρ_S1 ≥ 1 — in the infinite-sample limit (to ~1e-6) and with finite
-samples (within a few s.e. of the exact prediction). Where S1 applies (λ_r(1 + Lε/α) < 1/2) the measured factor is
-below its ρ, so the 1/2 version holds (and 1/4 a fortiori); both are sufficient, neither necessary, for this family.
+Reference: Bertrand, Bose, Duplessis, Jiralerspong & Gidel 2024, "On the Stability of Iterative Retraining of
+Generative Models on their own Data" (ICLR 2024), as the lab's THEORY S1 states it; κ = λ_r/(1 + λ_r) is the lab's exact
+Gaussian factor (``lab.theory.stability``).
+
+Reading: the slope is log κ < 0 for every λ_r — below 1/4, between 1/4 and 1/2, and past 1/2 where ρ_S1 ≥ 1 — so
+S1's condition (in its 1/2 version, and 1/4 a fortiori) is sufficient, not necessary, for this family.
+
+Verdict (``summary``): supported when every (λ_r, n) cell inside S1's 1/2 boundary contracts no slower than its ρ
+(guard: not significantly above, one-sided t at α = 0.05 on the slope's s.e.), every cell outside it still contracts
+(slope significantly below 1, α = 0.05 Bonferroni over those cells), and every finite-sample slope agrees with its
+exact prediction within 5 s.e. (The exact map's slope, deterministic, is reported beside it: log κ up to its fit's
+vanishing transient.)
 """
 from __future__ import annotations
 
@@ -68,22 +77,6 @@ PRESETS = {"quick": Config(),
                           ns=(3, 5, 10, 20, 50, 100, 300, 1000, 3000), generations=200, replicates=1000,
                           slope_ratios=(0.1, 0.2, 0.25, 0.35, 0.5, 0.75, 1.0, 2.0, 4.0, 10.0), slope_n=20_000,
                           slope_generations=24, slope_replicates=1000)}
-
-
-def eps_rms(n):
-    """ε(n): root-mean-square ‖θ̂₀ − θ*‖ of the MLE fit (μ̂, v̂) to n draws of N(0, 1)."""
-    n = np.asarray(n, float)
-    return np.sqrt(1 / n + (2 * n - 1) / n**2)
-
-
-def boundary(n, threshold):
-    """λ_r on S1's boundary λ_r(1 + L(ε)ε/α) = threshold, with ε = ε(n)."""
-    from lab.theory import stability
-
-    a = stability.alpha(1.0)
-    e = eps_rms(n)
-    L = np.array([stability.lipschitz(x) for x in np.atleast_1d(e)])
-    return threshold / (1 + L * e / a)
 
 
 def run_cell(ratio: float, n: int, generations: int, replicates: int, seed: int) -> dict:
@@ -189,9 +182,8 @@ def finite_slope(z, ratio, cfg: Config) -> dict:
             "dist": np.linalg.norm(err.mean(0), axis=-1), "pred": pred}
 
 
-def slope_verdict(results, cfg: Config) -> list[tuple]:
-    """[(λ_r, population slope, finite slope, s.e., prediction on its window, log κ, log ρ_S1(ε→0))]: the finite slope
-    is consistent with its prediction if within 5 s.e."""
+def slope_rows(results, cfg: Config) -> list[tuple]:
+    """[(λ_r, population slope, finite slope, s.e., prediction on its window, log κ, log ρ_S1(ε→0))]."""
     from lab.theory import stability
 
     rows = []
@@ -213,25 +205,35 @@ def _grid(results, cfg, key):
     return np.array([[results[f"r{r:g}_n{n}"][key] for r in cfg.ratios] for n in cfg.ns])
 
 
-def verdict(results, cfg):
-    """S1 holds where every cell inside the 1/2 boundary contracts no slower than its ρ (within 3 s.e.); the
-    condition is not necessary if cells outside it contract too (slope < 1 by 3 s.e.)."""
-    from lab.theory import stability
+def summary(results, cfg: Config) -> dict:
+    from lab.analysis import Verdict, agreement, t_quantile
+    from lab.theory import stability as S
 
-    a = stability.alpha(1.0)
-    slope, se = _grid(results, cfg, "slope"), _grid(results, cfg, "se")
-    holds, outside_contracts = True, 0
+    a, slope, se = S.alpha(1.0), _grid(results, cfg, "slope"), _grid(results, cfg, "se")
+    inside = np.zeros(slope.shape, bool)
+    rho = np.full(slope.shape, np.inf)
     for i, n in enumerate(cfg.ns):
-        e = float(eps_rms(n))
-        L = stability.lipschitz(e)
+        e = float(S.mle_eps_rms(n))
         for j, r in enumerate(cfg.ratios):
-            if stability.stable(r, alpha=a, L=L, eps=e):
-                holds &= bool(slope[i, j] <= stability.rho(r, alpha=a, L=L, eps=e) + 3 * se[i, j])
-            else:
-                outside_contracts += bool(slope[i, j] < 1 - 3 * se[i, j])
-    outside = sum(not stability.stable(r, alpha=a, L=stability.lipschitz(float(eps_rms(n))), eps=float(eps_rms(n)))
-                  for n in cfg.ns for r in cfg.ratios)
-    return holds, outside_contracts, outside
+            inside[i, j] = S.stable(r, alpha=a, L=S.lipschitz(e), eps=e)
+            rho[i, j] = S.rho(r, alpha=a, L=S.lipschitz(e), eps=e) if inside[i, j] else np.inf
+    holds = bool(np.all((slope - rho)[inside] <= t_quantile(cfg.replicates) * se[inside]))
+    q_out = t_quantile(cfg.replicates, comparisons=max(1, int((~inside).sum())))
+    contracts = int(np.sum((slope < 1 - q_out * se)[~inside]))
+    rows = slope_rows(results, cfg)
+    fin = agreement([x[2] for x in rows], [x[3] for x in rows], [x[4] for x in rows])
+    pop_err = max(abs(x[1] - x[5]) for x in rows)
+    ok = holds and contracts == int((~inside).sum()) and fin.ok  # the exact map (deterministic) is reported only
+    nums = dict(inside_hold=holds, outside_contract=contracts, outside=int((~inside).sum()), exact_map_error=pop_err,
+                finite_worst_z=fin.worst)
+    return {"verdict": Verdict.of(ok, "one-sided t at α = 0.05 (Bonferroni outside); slopes: agreement within 5 s.e.",
+                                  **nums),
+            "headline": f"Inside S1's 1/2 boundary every cell contracts no slower than its ρ; {contracts} of "
+                        f"{int((~inside).sum())} cells past it still contract; the exact map's slope is log κ to "
+                        f"{pop_err:.0e} for every λ_r, and the finite-sample slopes (n = m = {cfg.slope_n}) lie within "
+                        f"{fin.worst:.1f} s.e. of their exact prediction.",
+            **nums, "finite_slopes": {f"{x[0]:g}": {"slope": x[2], "se": x[3], "predicted": x[4], "log_kappa": x[5]}
+                                      for x in rows}}
 
 
 def plot(results: dict, cfg: Config):
@@ -245,13 +247,15 @@ def plot(results: dict, cfg: Config):
     slope, se = _grid(results, cfg, "slope"), _grid(results, cfg, "se")
     infl = _grid(results, cfg, "err_final") / _grid(results, cfg, "err0")
     nn = np.geomspace(max(3, ns.min() * 0.7), ns.max() * 1.4, 200)
-    b2, b4 = boundary(nn, 0.5), boundary(nn, 0.25)
+    b2, b4 = stability.boundary_ratio(nn, 0.5), stability.boundary_ratio(nn, 0.25)
 
-    fig, grid = plt.subplots(2, 3, figsize=(18, 11.2))
+    fig, grid = plt.subplots(2, 3, figsize=(18, 11.5))
     axes = grid[0]
     for ax, z, title, norm, cmap, fmt in (
-            (axes[0], slope, "(a) measured contraction (slope of the mean)", plt.Normalize(0, 1), "viridis", "{:.2f}"),
-            (axes[1], infl, "(b) error inflation E‖θ_t − θ*‖² (last quarter) / E‖θ₀ − θ*‖²",
+            (axes[0], slope, "(a) measured contraction (slope of the mean)\n"
+                             "cyan: S1 boundary at 1/2 (solid), 1/4 (dashed)", plt.Normalize(0, 1), "viridis", "{:.2f}"),
+            (axes[1], infl, "(b) error inflation E‖θ_t − θ*‖² (last quarter)\n"
+                            "/ E‖θ₀ − θ*‖²; stable left of the cyan lines",
              LogNorm(0.5, max(2.0, infl.max())), "magma", "{:.2g}")):
         mesh = ax.pcolormesh(_edges(ratios), _edges(ns), z, norm=norm, cmap=cmap, shading="flat")
         fig.colorbar(mesh, ax=ax)
@@ -259,12 +263,11 @@ def plot(results: dict, cfg: Config):
             for j, r in enumerate(ratios):
                 val = z[i, j]
                 dark = norm(val) < 0.55
-                ax.text(r, n, fmt.format(val), ha="center", va="center", fontsize=7, color="w" if dark else "k")
-        ax.plot(b2, nn, color="c", lw=2.2, label="S1 boundary λ_r(1 + Lε/α) = 1/2 (stable to the left)")
-        ax.plot(b4, nn, color="c", lw=2.0, ls="--", label="… = 1/4 (earlier version)")
+                ax.text(r, n, fmt.format(val), ha="center", va="center", fontsize=8, color="w" if dark else "k")
+        ax.plot(b2, nn, color="c", lw=2.2)
+        ax.plot(b4, nn, color="c", lw=2.0, ls="--")
         ax.set(xscale="log", yscale="log", xlabel="λ_r (synthetic / real weight)", ylabel="n (real samples)",
                title=title, xlim=_edges(ratios)[[0, -1]], ylim=_edges(ns)[[0, -1]])
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
 
     ax = axes[2]
     rr = np.geomspace(ratios.min() * 0.8, ratios.max() * 1.2, 300)
@@ -274,31 +277,19 @@ def plot(results: dict, cfg: Config):
         c = cmap(i / max(1, len(ns) - 1) * 0.85)
         ax.errorbar(ratios * (1 + 0.03 * (i - len(ns) / 2)), slope[i], yerr=2 * se[i], fmt="o", ms=4, color=c,
                     capsize=2, label=f"measured, n = {n:g}")
-        e = float(eps_rms(n))
+        e = float(stability.mle_eps_rms(n))
         plotting.theory(ax, rr, stability.rho(rr, alpha=a, L=stability.lipschitz(e), eps=e), color=c)
     ax.plot(rr, stability.kappa(rr), color="k", lw=1.6, label="exact κ = λ_r/(1+λ_r) (lab)")
-    plotting.theory(ax, rr, stability.rho(rr, alpha=a), color="0.5", label="S1 ρ(λ_r), ε = 0; dashed colours: ε(n)")
+    plotting.theory(ax, rr, stability.rho(rr, alpha=a), color="0.5", label="S1 ρ(λ_r), ε = 0 (colours: ε(n))")
     ax.axhline(1.0, color="0.6", lw=0.8, ls=":")
     ax.set(xscale="log", ylim=(0, 1.6), xlabel="λ_r", ylabel="contraction per generation",
-           title="(c) measured vs κ (exact) and S1's ρ (bound; ∞ past its boundary)")
-    ax.legend(fontsize=7, loc="upper left")
+           title="(c) measured vs κ (exact) and S1's ρ\n(dashed: a bound, ∞ past its boundary)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
-    rows = _plot_slopes(grid[1], results, cfg)
-    worst = max(abs(f - p) / se for _, _, f, se, p, _, _ in rows)
-    pop_err = max(abs(ps - lk) for _, ps, _, _, _, lk, _ in rows)
-    holds, oc, outside = verdict(results, cfg)
-    fig.suptitle(
-        f"Stability with real data (THEORY S1; N(0,1), Gaussian MLE, Weighted, m = n, {cfg.replicates} replicates × "
-        f"{cfg.generations} generations; ε(n) = rms ‖θ̂₀ − θ*‖). Claim: λ_r(1 + Lε/α) < 1/2 gives contraction ≤ ρ — "
-        f"{'SUPPORTED' if holds else 'NOT SUPPORTED'} by this run;\nthe 1/2 (not only 1/4) threshold holds, but it is "
-        f"not necessary: {oc} of {outside} cells past the boundary still contract (at κ = λ_r/(1+λ_r)). What grows with "
-        f"λ_r is the finite-sample error (b), not the contraction.\nSlope of log‖θ_t − θ*‖ from θ₀ − θ* = "
-        f"{tuple(cfg.start)}: exact map = log κ to {pop_err:.0e} for every λ_r (also at and past 1/2, where S1's ρ ≥ 1); "
-        f"finite n = m = {cfg.slope_n}: within {worst:.1f} s.e. of the exact prediction on the fit window.\n"
-        + "λ_r: finite-sample slope (prediction on its window | log κ | log ρ_S1, ε → 0) = "
-        + ";  ".join(f"{r:g}: {f:.3f} ± {se:.3f} ({p:.3f} | {lk:.3f} | "
-                     f"{'∞' if not np.isfinite(lr) else f'{lr:.3f}'})" for r, _, f, se, p, lk, lr in rows),
-        fontsize=10)
+    _plot_slopes(grid[1], results, cfg)
+    v = summary(results, cfg)["verdict"]
+    fig.suptitle(f"Stability with real data (THEORY S1): N(0, 1), Gaussian MLE, Weighted, m = n, {cfg.replicates} "
+                 f"replicates × {cfg.generations} generations — {v.status}\nrule: {v.rule}", fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -309,7 +300,7 @@ def _plot_slopes(axes, results, cfg: Config):
 
     from lab.theory import stability
 
-    rows = slope_verdict(results, cfg)
+    rows = slope_rows(results, cfg)
     cmap = plt.get_cmap("viridis")
     colours = [cmap(0.9 * i / max(1, len(rows) - 1)) for i in range(len(rows))]
     eps0 = float(np.hypot(*cfg.start))
@@ -317,25 +308,24 @@ def _plot_slopes(axes, results, cfg: Config):
         errs, _ = population_slope(r, cfg)
         t = np.arange(errs.shape[0])
         axes[0].plot(t, np.log(np.linalg.norm(errs, axis=1)), color=c, lw=1.8,
-                     label=f"λ_r = {r:g}: slope {ps:.4f}, log κ {lk:.4f}, log ρ_S1(ε→0) "
-                           f"{'∞' if not np.isfinite(lr) else f'{lr:.3f}'}")
+                     label=f"λ_r = {r:g}")
         if np.isfinite(lr):
             axes[0].plot(t, np.log(eps0) + lr * t, color=c, lw=1.0, ls=":")
         fs = finite_slope(results[f"perturbed_r{r:g}"], r, cfg)
         tt = np.arange(fs["dist"].size)
         w = tt <= fs["window"]
         axes[1].plot(tt[w], np.log(fs["dist"][w]), "o", color=c, ms=5,
-                     label=f"λ_r = {r:g}: {f:.3f} ± {se:.3f} (t ≤ {fs['window']}); pred {p:.3f}, log κ {lk:.3f}")
+                     label=f"λ_r = {r:g} (fit t ≤ {fs['window']})")
         axes[1].plot(tt[~w], np.log(fs["dist"][~w]), "o", mfc="none", color=c, ms=5)
         axes[1].plot(tt, np.log(fs["pred"]), color=c, lw=1.0, ls="--")
     axes[0].set(xlabel="generation t", ylabel="log ‖θ_t − θ*‖",
-                title=f"(d) infinite-sample limit: exact map, θ₀ = θ* + {tuple(cfg.start)}, ε = {eps0:.2f}\n"
+                title=f"(d) infinite samples: exact map, θ₀ = θ* + {tuple(cfg.start)}\n"
                       "dotted: S1's ε·ρ_S1^t with ε → 0 (its best case; L(ε) = ∞ here)")
     axes[1].set(xlabel="generation t", ylabel="log ‖mean over replicates of θ_t − f‖",
-                title=f"(e) finite samples: Weighted, n = m = {cfg.slope_n}, {cfg.slope_replicates} runs, θ₀ injected\n"
+                title=f"(e) finite samples: n = m = {cfg.slope_n}, {cfg.slope_replicates} runs, θ₀ injected\n"
                       f"filled: fit window (≥ {cfg.snr:g} s.e.); dashed: exact ‖E(θ_t − f)‖")
     for ax in axes[:2]:
-        ax.legend(fontsize=7, loc="lower left")
+        ax.legend(fontsize=8, loc="lower left")
 
     ax = axes[2]
     ratios = np.array([row[0] for row in rows])
@@ -356,8 +346,8 @@ def _plot_slopes(axes, results, cfg: Config):
         ax.axvline(thr, color="c", lw=1.2, ls=ls)
     ax.axhline(0.0, color="0.6", lw=0.8)
     ax.set(xscale="log", ylim=(-2.2, 0.6), xlabel="λ_r", ylabel="slope of log ‖θ_t − θ*‖ per generation",
-           title="(f) measured slopes vs log κ and log ρ_S1 (cyan: λ_r = 1/4, 1/2)\nslope < 0 ⇔ contraction")
+           title="(f) slopes vs log κ and log ρ_S1 (cyan: λ_r = 1/4, 1/2)\nslope < 0 ⇔ contraction")
     ax.set_xticks(ratios, [f"{r:g}" for r in ratios])
     ax.xaxis.set_minor_formatter(plt.NullFormatter())
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=8, loc="lower right")
     return rows

@@ -96,8 +96,8 @@ TABLE = {
 FROM_THE_RUN = {
     "Weighted contraction slopes (HC0)": "test_remedies_theory::test_weighted_loop_mean_contraction_full_power",
     "Langevin / projection slopes (HC0)": "test_remedies_correctors::test_*_contraction_full_power",
-    "within_slope AR(1)": "test_remedies_correctors::test_within_slope_recovers_an_ar1_coefficient (strict xfail: "
-                          "finding, over-correction 2ρ/T)",
+    "within_slope AR(1)": "test_remedies_correctors::test_within_slope_recovers_an_ar1_coefficient (Nickell's bias "
+                          "correction; Kendall's over-corrected by 2ρ/T)",
     "Weighted variance recursion E[v_t/v̂]": "test_remedies_theory::test_weighted_loop_variance_recursion",
     "curated categorical loop": "test_remedies_theory::test_curated_loop_matches_exact_update",
     "curated mixture first step": "test_remedies_correctors::test_curate_on_the_mixture_follows_the_exact_first_step",

@@ -135,12 +135,9 @@ def test_projection_contraction_full_power():
     assert abs(slope - kappa) < Z * se, (slope - kappa) / se
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "finding (power audit): pooled over replicates, the within slope's bias is Nickell's −(1 + ρ)/T (the ratio bias "
-    "2ρ/T in Kendall's −(1 + 3ρ)/T vanishes as R grows), so correction.within_slope over-corrects by ≈ 2ρ/T; at "
-    "R = 2000 (δ_min ≤ 3 %) the slope lies ≈ 9 SE above ρ = 0.6"))
 def test_within_slope_recovers_an_ar1_coefficient():
-    """AR(1) z_{t+1} − μ_r = ρ(z_t − μ_r) + ε with a different mean per replicate: Kendall-corrected slope within 5 s.e.
+    """AR(1) z_{t+1} − μ_r = ρ(z_t − μ_r) + ε with a different mean per replicate: Nickell-corrected slope within 5 s.e.
+    (the former Kendall correction −(1 + 3ρ)/T over-corrected by ≈ 2ρ/T, ≈ 9 s.e. here: a power-audit finding).
     Power: δ_min = 5·SE/ρ, SE ≈ √((1 − ρ²)/(R(T − 1))) — R = 2000 makes it ≤ 3 % (asserted from the returned SE)."""
     rho, R, T = 0.6, 2000, 40
     k1, k2, k3 = jax.random.split(jax.random.key(5), 3)

@@ -238,3 +238,16 @@ def test_curated_update_stays_on_simplex_when_iterated():
         p = C.curated(p, r, 5)
     assert np.all(np.isfinite(p)) and abs(p.sum() - 1) < 1e-12
     assert p[0] / p[2] == pytest.approx(0.3 / 0.15, rel=1e-6)  # collapse onto argmax r in proportion to p₀
+
+
+def test_s1_boundary_curve_sits_on_the_condition():
+    """boundary_ratio(n) is where λ_r(1 + L(ε)ε/α) crosses the threshold, ε = mle_eps_rms(n) = √(1/n + (2n − 1)/n²)
+    (E[μ̂²] = 1/n, E[(v̂ − 1)²] = 2(n − 1)/n² + 1/n² for the MLE of N(0, 1))."""
+    n = np.array([5.0, 20.0, 1000.0])
+    assert np.allclose(S.mle_eps_rms(n) ** 2, 1 / n + 2 * (n - 1) / n**2 + 1 / n**2)
+    for thr in (0.25, 0.5):
+        lam = S.boundary_ratio(n, thr)
+        for nn, lm in zip(n, lam):
+            e = float(S.mle_eps_rms(nn))
+            kw = dict(alpha=S.alpha(1.0), L=S.lipschitz(e), eps=e, threshold=thr)
+            assert S.stable(lm * (1 - 1e-9), **kw) and not S.stable(lm * (1 + 1e-9), **kw)

@@ -135,11 +135,28 @@ def projection_jacobian_1d(centres, mean, var) -> float:
     return float(np.sum(np.diff(c) * norm.pdf((b - mean) / s) / s))
 
 
+def nickell_bias(rho, T):
+    """Nickell's (1981, eq. 18) large-R bias of the within (fixed-effects) AR(1) slope over T transitions per
+    replicate, stationary start: plim ρ̂ − ρ = −(1 + ρ)/(T − 1)·(1 − q) / (1 − 2ρ(1 − q)/((1 − ρ)(T − 1))),
+    q = (1 − ρ^T)/(T(1 − ρ)); ≈ −(1 + ρ)/T for large T. Elementwise in ρ ∈ (−1, 1)."""
+    rho = np.asarray(rho, float)
+    q = (1 - rho**T) / (T * (1 - rho))
+    return -(1 + rho) / (T - 1) * (1 - q) / (1 - 2 * rho * (1 - q) / ((1 - rho) * (T - 1)))
+
+
 def within_slope(z, *, burn=0):
-    """(slope, s.e.) of z_{t+1} on z_t with a fitted mean per replicate (z: (replicates, T + 1)), after ``burn``
-    generations, bias-corrected by Kendall's (1954) AR(1) formula E[ρ̂] ≈ ρ − (1 + 3ρ)/T, i.e. ρ ≈ (Tρ̂ + 1)/(T − 3);
-    s.e. heteroscedasticity-robust (HC0), scaled by the same factor. For maps whose fixed point is not known in closed
-    form (the projection corrector's)."""
+    """(slope, s.e.) of the AR(1) coefficient ρ of z_{t+1} − f_r = ρ(z_t − f_r) + ε, with a fitted mean f_r per
+    replicate (z: (replicates, T + 1)), after ``burn`` generations. For maps whose fixed point is not known in closed
+    form (the projection corrector's).
+
+    The pooled within estimate ρ̂ = Σ x̃ỹ / Σ x̃² (x = z_t, y = z_{t+1}, each centred per replicate over its T values)
+    is biased because the fitted mean f̂_r uses the same ε: with R → ∞ replicates its bias is Nickell's b(ρ, T)
+    (``nickell_bias``), ≈ −(1 + ρ)/T — not Kendall's (1954) −(1 + 3ρ)/T, whose extra −2ρ/T is the small-sample bias of
+    a ratio of one series' sums, which pooling over replicates averages away. The estimate is the root ρ of
+    ρ + b(ρ, T) = ρ̂ (monotone in ρ on (−1, 1)); its s.e. is the HC0 (heteroscedasticity-robust) s.e. of ρ̂ divided by
+    the map's derivative 1 + ∂b/∂ρ there (delta method)."""
+    from scipy.optimize import brentq
+
     z = np.asarray(z, float)[:, burn:]
     T = z.shape[1] - 1
     if T < 5:
@@ -147,9 +164,13 @@ def within_slope(z, *, burn=0):
     x, y = z[:, :-1], z[:, 1:]
     x, y = x - x.mean(1, keepdims=True), y - y.mean(1, keepdims=True)
     sxx = np.sum(x * x)
-    rho = np.sum(x * y) / sxx
-    se = np.sqrt(np.sum(x**2 * (y - rho * x) ** 2)) / sxx
-    return float((T * rho + 1) / (T - 3)), float(se * T / (T - 3))
+    raw = np.sum(x * y) / sxx
+    se = np.sqrt(np.sum(x**2 * (y - raw * x) ** 2)) / sxx
+    g = lambda r: r + nickell_bias(r, T)  # noqa: E731  (ρ ↦ plim ρ̂)
+    lo, hi = -1 + 1e-9, 1 - 1e-6
+    rho = brentq(lambda r: g(r) - raw, lo, hi) if g(lo) < raw < g(hi) else (T * raw + 1) / (T - 1)
+    h = 1e-6
+    return float(rho), float(se * 2 * h / (g(min(rho + h, hi)) - g(max(rho - h, lo))))
 
 
 def batch_jacobian(corrector, mean, cov, *, truth, key, m=25, batches=4000):

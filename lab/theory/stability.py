@@ -197,3 +197,16 @@ def perturbed_moments(ratio, m, delta0, e0, *, generations):
         b[t + 1] = k**2 * (b[t] + a[t] / m)
         a[t + 1] = (1.0 + ratio * a[t] * (m - 1) / m + ratio * (b[t] + a[t] / m) / (1 + ratio)) / (1 + ratio)
     return d, a, b
+
+
+def mle_eps_rms(n):
+    """ε(n) = √(E[μ̂²] + E[(v̂ − 1)²]) = √(1/n + (2n − 1)/n²): the root-mean-square distance ‖θ̂₀ − θ*‖ of the MLE fit
+    (μ̂, v̂) to n draws of N(0, 1), elementwise in n."""
+    n = np.asarray(n, float)
+    return np.sqrt(1 / n + (2 * n - 1) / n**2)
+
+
+def boundary_ratio(n, threshold=0.5):
+    """λ_r on S1's boundary λ_r(1 + L(ε)ε/α) = threshold with ε = ``mle_eps_rms(n)`` (truth N(0, 1)): (len(n),)."""
+    e = np.atleast_1d(mle_eps_rms(n))
+    return threshold / (1 + np.array([lipschitz(x) for x in e]) * e / alpha(1.0))
