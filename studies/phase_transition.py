@@ -8,8 +8,8 @@ Claim tested (Fu et al. 2024, "Towards a theoretical understanding of model coll
 grows, the distance to the truth first RISES, then FALLS past a threshold m†(i).
 
 Reference (the lab's theory): Gaussian refit, fixed real set (``lab.theory.mixed_fixed``): the excess mean error
-B_i = (m/N)²(B_{i−1} + A_{i−1}/m) vanishes as m → 0 and as m → ∞, so E[TV] rises then falls, turning at the argmax of the
-rigorous bound; fresh real data (``lab.theory.mixed_cov``): the same excess enters with the other sign (fresh
+B_i = (m/N)²(B_{i−1} + A_{i−1}/m) vanishes as m → 0 and as m → ∞, so E[TV] rises then falls, turning at the argmax of
+the rigorous bound; fresh real data (``lab.theory.mixed_cov``): the same excess enters with the other sign (fresh
 b_i = 1/n − D_i), so E[TV] falls then rises (optimum m*(i), the bound's argmin). KDE with the oracle rule h = N^{−1/5}
 (truth's σ; ``lab.theory.kde_fixed``, ``kde_mixed``): the rigorous sandwich TV(E p_i, p*) ≤ E[TV] ≤ B_i rises then falls
 in both settings (the bandwidth shrinks with N, so the fit returns to the m = 0 model as m → ∞). Scott's data-dependent
@@ -154,7 +154,8 @@ def cells(cfg: Config):
 
 
 PREFIX = {("fixed", "gauss"): "fixed-gauss", ("fresh", "gauss"): "fresh-gauss", ("fixed", "kde"): "fixed-kde-oracle",
-          ("fresh", "kde"): "kde-oracle", ("fixed", "net"): "fixed-net", ("fresh", "net"): "net", ("scott", "kde"): "kde"}
+          ("fresh", "kde"): "kde-oracle", ("fixed", "net"): "fixed-net", ("fresh", "net"): "net",
+          ("scott", "kde"): "kde"}  # scott: Scott's data-dependent rule, fresh data (full preset)
 
 
 def _ms(cfg, family):
@@ -219,8 +220,8 @@ def summary(results: dict, cfg: Config) -> dict:
     from lab.analysis import Verdict
 
     i = cfg.generations[-1]
-    checks = {f"{st} {fam}": (kind, *_shape(results, cfg, st, fam, i, kind)) for st, fam, kind in
-              [("fixed", "gauss", "peak"), ("fixed", "kde", "peak"), ("fresh", "gauss", "dip"), ("fresh", "kde", "peak")]}
+    rules = [("fixed", "gauss", "peak"), ("fixed", "kde", "peak"), ("fresh", "gauss", "dip"), ("fresh", "kde", "peak")]
+    checks = {f"{st} {fam}": (kind, *_shape(results, cfg, st, fam, i, kind)) for st, fam, kind in rules}
     worst = _worst_excess(results, cfg)
     ok = all(c[1] for c in checks.values()) and worst < 5
     v = Verdict.of(ok, "interior extremum vs both ends: paired t, α = 0.05, Bonferroni; bounds within 5 SE",
@@ -271,6 +272,10 @@ def plot(results: dict, cfg: Config):
         for c, fam in enumerate(fams):
             ax = axes[r, c]
             t = _panel(ax, results, cfg, setting, fam)
+            if (setting, fam) == ("fresh", "kde") and cfg.scott_replicates > 0:  # Scott's rule: simulation only
+                ms = np.asarray(cfg.kde_ms, float)
+                ax.plot(np.where(ms > 0, ms, ms[ms > 0].min() / 2), _curve(results, "scott", "kde", cfg,
+                        cfg.generations[-1]), "s:", color="0.4", mfc="none")
             sym = "m*" if (setting, fam) == ("fresh", "gauss") else "m†"
             ax.set_title(f"({'abcdef'[len(fams) * r + c]}) {name[fam]}, {ROW[setting]}" +
                          (f"\n▼ {sym}(i) = {', '.join(map(str, t))}" if t else "\nsimulation only"), fontsize=10)
@@ -282,6 +287,9 @@ def plot(results: dict, cfg: Config):
                 Line2D([], [], color="k", ls="--", label="rigorous upper bound (× at m = 0)"),
                 Line2D([], [], color="k", ls=":", label="KDE lower bound"),
                 Line2D([], [], color="k", marker="v", ls="none", label="turning point of the bound")]
+    if cfg.scott_replicates > 0:
+        handles.append(Line2D([], [], color="0.4", marker="s", mfc="none", ls=":",
+                              label=f"(e) Scott's rule h = σ̂·N^(−1/5), i = {cfg.generations[-1]}, no bound"))
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=10, frameon=False, bbox_to_anchor=(0.5, 0.0))
     v = summary(results, cfg)["verdict"]
     fig.suptitle(f"F1's phase transition in m, fixed real set (top) vs fresh real data (bottom): {v.status}\n"

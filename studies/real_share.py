@@ -125,7 +125,9 @@ def plot(results: dict, cfg: Config):
     from matplotlib.lines import Line2D
 
     totals, shares = np.asarray(cfg.totals, float), np.asarray(cfg.shares, float)
-    edges = lambda w: np.concatenate([[1.5 * w[0] - 0.5 * w[1]], (w[1:] + w[:-1]) / 2, [1.5 * w[-1] - 0.5 * w[-2]]])  # noqa: E731
+    def edges(w):  # cell edges around the grid's points
+        return np.concatenate([[1.5 * w[0] - 0.5 * w[1]], (w[1:] + w[:-1]) / 2, [1.5 * w[-1] - 0.5 * w[-2]]])
+
     xe, ye = np.exp(edges(np.log(totals))), edges(shares)
     sims = {i: _grid(results, cfg, i) for i in cfg.generations}
     norm = LogNorm(vmin=min(s.min() for s in sims.values()), vmax=max(s.max() for s in sims.values()))
