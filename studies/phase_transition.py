@@ -4,8 +4,8 @@
 mixing, in the reading of Bertrand et al. and MAD's augmentation loop) and FRESH real data (``lab.Fresh(real=n,
 synthetic=m)``: n new real points every generation).
 
-Claim tested (Fu et al. 2024, "Towards a theoretical understanding of model collapse", F1): as the synthetic amount
-grows, the distance to the truth first RISES, then FALLS past a threshold m†(i).
+Claim tested (Fu et al., ICML 2024, "Towards Theoretical Understandings of Self-Consuming Generative Models", F1):
+as the synthetic amount grows, the distance to the truth first RISES, then FALLS past a threshold m†(i).
 
 Reference (the lab's theory): Gaussian refit, fixed real set (``lab.theory.mixed_fixed``): the excess mean error
 B_i = (m/N)²(B_{i−1} + A_{i−1}/m) vanishes as m → 0 and as m → ∞, so E[TV] rises then falls, turning at the argmax of

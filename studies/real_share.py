@@ -1,8 +1,8 @@
 """How much real data must each generation hold? E[TV(p_i, p*)] over the plane (total size N, real share ρ = n/N).
 
-Claim tested (Fu et al. 2024, "Towards a theoretical understanding of model collapse", F1): fully synthetic training is
-controlled only if the real share is Ω((i−1)/i) at generation i. The lab's answer for the Gaussian refit: E[TV_i]
-falls with N at every share, with nothing special at ρ = (i−1)/i.
+Claim tested (Fu et al., ICML 2024, "Towards Theoretical Understandings of Self-Consuming Generative Models", F1):
+fully synthetic training is controlled only if the real share is Ω((i−1)/i) at generation i. The lab's answer for the
+Gaussian refit: E[TV_i] falls with N at every share, with nothing special at ρ = (i−1)/i.
 
 Reference: ``lab.theory.mixed_cov`` — the mean's error follows b_i = (N + m² b_{i−1})/N², which converges geometrically
 (ratio (1 − ρ)²) to 1/(Nρ(2 − ρ)) at every ρ > 0; E[TV] ≈ ∝ √b_i falls like N^{−½} at every share, and its RIGOROUS
