@@ -199,8 +199,9 @@ def test_bad_input_names_parameter(kw, name):
 
 
 def test_real_share_shortcut_matches_recursion_and_is_reproducible():
-    """The study real_share's fresh_shortcut (sufficient statistics) against the exact moments, 5 s.e.; same key, same bits."""
-    real_share = registry.load("real_share")
+    """lab.gaussian_shortcut.fresh_shortcut (real_share's engine: sufficient statistics) against the exact moments,
+    5 s.e.; same key, same bits."""
+    from lab import gaussian_shortcut as real_share
 
     n, m, g, R = 5, 7, 3, 20000
     mu, s2 = (np.asarray(a) for a in real_share.fresh_shortcut(lab.keys.as_key(11), n=n, m=m, generations=g,

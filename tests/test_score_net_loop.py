@@ -1,10 +1,11 @@
-"""Study score_net_loop (loaded by its folder; its metric ``lab.metrics.GridTV`` is tested in test_grid_tv.py): the
-cell functions' shapes and finiteness, Fresh with m = 0 against generation 0 (same law), the verdict's logic, and bad
-input."""
+"""Study score_net_loop (loaded by its folder; its metric ``lab.metrics.GridTV`` is tested in test_grid_tv.py) and its
+N(0, 1) runners ``lab.scorenet_runs``: the cell functions' shapes and finiteness, Fresh with m = 0 against generation 0
+(same law), the verdict's logic, and bad input."""
 import numpy as np
 import pytest
 
 from lab import registry
+from lab import scorenet_runs as R
 
 S = registry.load("score_net_loop")
 
@@ -20,11 +21,11 @@ def _check_summary(res, generations):
 
 def test_tv_vs_m_cell_returns_finite_summaries_of_the_right_shape():
     """summarize() dict over generations 0…2, finite, TV in [0, 1]."""
-    _check_summary(S.scorenet_tv_vs_m(n=20, m=10, generations=2, replicates=2, seed=0, **TINY), 2)
+    _check_summary(R.scorenet_tv_vs_m(n=20, m=10, generations=2, replicates=2, seed=0, **TINY), 2)
 
 
 def test_replace_cell_returns_finite_summaries_of_the_right_shape():
-    _check_summary(S.scorenet_tv_replace(n=20, generations=2, replicates=2, seed=0, **TINY), 2)
+    _check_summary(R.scorenet_tv_replace(n=20, generations=2, replicates=2, seed=0, **TINY), 2)
 
 
 def test_fresh_without_synthetic_data_matches_generation_zero():
@@ -32,7 +33,7 @@ def test_fresh_without_synthetic_data_matches_generation_zero():
     independent (fresh real draws, data-derived fit keys). So mean TV at generation t minus mean TV at generation 0 has
     expectation 0 and standard error √(se_0² + se_t²); asserted within 5 of them. A loop that leaked the previous
     model into the training set would move the later generations."""
-    res = S.scorenet_tv_vs_m(n=40, m=0, generations=3, replicates=12, seed=3, **TINY)["tv"]
+    res = R.scorenet_tv_vs_m(n=40, m=0, generations=3, replicates=12, seed=3, **TINY)["tv"]
     mean, se = np.asarray(res["mean"]), np.asarray(res["se"])
     assert np.all(se > 0), se
     for t in range(1, 4):
@@ -53,18 +54,20 @@ def _fake(rise_replace, rise_other):
 
 
 @pytest.mark.parametrize("rise_replace, rise_other, want", [(0.2, 0.01, True), (0.2, 0.1, False), (0.02, 0.0, False),
-                                                            (0.2, -0.05, True)])
+                                                            (0.2, -0.05, True), (0.2, 0.06, None)])
 def test_verdict_logic(rise_replace, rise_other, want):
-    """Supported iff Replace rises by > 3 SE (here SE = 0.01·√2) and the others rise by less than a third of it."""
-    ok, why = S.verdict(_fake(rise_replace, rise_other), S.PRESETS["quick"])
-    assert ok is want, why
+    """Supported iff Replace rises by > 3 SE (here SE = 0.01·√2) and the others rise by less than a third of it by
+    more than 1 SE of the difference; within 1 SE of the third (0.06 vs 0.067, 0.45 SE): inconclusive."""
+    v = S.summary(_fake(rise_replace, rise_other), S.PRESETS["quick"])["verdict"]
+    assert v.ok is want, str(v)
+    assert S.verdict(_fake(rise_replace, rise_other), S.PRESETS["quick"])[0] is want
 
 
 def test_bad_input_names_the_parameter():
     with pytest.raises(ValueError, match="synthetic"):
-        S.scorenet_tv_vs_m(n=20, m=-1, generations=1, replicates=1, seed=0, **TINY)
+        R.scorenet_tv_vs_m(n=20, m=-1, generations=1, replicates=1, seed=0, **TINY)
     with pytest.raises(ValueError, match="real"):
-        S.scorenet_tv_vs_m(n=0, m=5, generations=1, replicates=1, seed=0, **TINY)
+        R.scorenet_tv_vs_m(n=0, m=5, generations=1, replicates=1, seed=0, **TINY)
 
 
 def test_study_contract():

@@ -69,4 +69,35 @@ def image_grid(ax, images, *, title: str, cols: int = 8, fontsize: float = 9):
     ax.imshow(canvas, cmap="gray_r", vmin=-1, vmax=1, interpolation="nearest")
     ax.set_title(title, fontsize=fontsize)
     ax.set(xticks=[], yticks=[])
+
+
+def densities(ax, x, truth, curves, *, labels, dotted=None):
+    """1-D model densities over the truth's: ``truth`` (points,) drawn thick black, each row of ``curves``
+    (k, points) in a viridis shade labelled ``labels[j]``, and optionally the rows of ``dotted`` (k, points) thin and
+    dotted in the same shades (e.g. one replicate beside the mean). Returns ``ax``."""
+    import matplotlib.pyplot as plt
+
+    shades = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(curves)))
+    ax.plot(x, truth, "k", lw=2.2, label="truth")
+    for j, c in enumerate(curves):
+        ax.plot(x, c, color=shades[j], lw=1.5, label=labels[j])
+        if dotted is not None:
+            ax.plot(x, dotted[j], color=shades[j], lw=0.8, ls=":")
+    return ax
+
+
+def scatter_over_contours(ax, samples, truth_logpdf, *, labels, lim=3.5, s=4):
+    """2-D samples over the truth's density contours: ``samples`` (k, points, 2), one viridis shade per set labelled
+    ``labels[j]``; ``truth_logpdf`` maps (points, 2) to (points,) log-densities. Returns ``ax``."""
+    import matplotlib.pyplot as plt
+
+    g = np.linspace(-lim, lim, 120)
+    X, Y = np.meshgrid(g, g)
+    P = np.exp(np.asarray(truth_logpdf(np.stack([X.ravel(), Y.ravel()], -1)))).reshape(X.shape)
+    ax.contour(X, Y, P, levels=6, colors="k", linewidths=0.7)
+    shades = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(samples)))
+    for j, pts in enumerate(samples):
+        pts = np.asarray(pts)
+        ax.scatter(pts[:, 0], pts[:, 1], s=s, color=shades[j], alpha=0.55, label=labels[j])
+    ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal")
     return ax
