@@ -1,4 +1,4 @@
-# ~290 lines, above the gallery's ~150: two settings × three families, each with its own bound and turning point.
+# Above the gallery's ~150: two settings × three families, each with its own bound and turning point.
 """F1's phase transition in the synthetic amount m, in both settings the literature uses: ONE fixed real set
 (``lab.Augment(synthetic=m)``: the same n real points every generation plus m samples of the previous model; Fu et al.'s
 mixing, in the reading of Bertrand et al. and MAD's augmentation loop) and FRESH real data (``lab.Fresh(real=n,
