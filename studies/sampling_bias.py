@@ -1,3 +1,4 @@
+# ~200 lines: four claims (G3, G4, n_e vs n_s for λ_s and n_r) with their own runs, calibration curve and tests.
 """MAD's sampling bias and fresh-data loop (Alemohammad et al., "Self-Consuming Generative Models Go MAD", ICLR 2024;
 THEORY G3, G4).
 
