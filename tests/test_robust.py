@@ -174,7 +174,9 @@ def test_gpu_preset_on_cpu_warns_once_before_work(capsys, monkeypatch):
 @pytest.mark.parametrize("make", ["file", "under_a_file"])
 def test_unusable_cache_dir_refused_before_work(capsys, monkeypatch, tmp_path, make):
     from lab import cache, study
-    from studies import estimator_choice as ec
+    from lab import registry
+
+    ec = registry.load("estimator_choice")
 
     f = tmp_path / "a_file"
     f.write_text("not a folder")

@@ -23,10 +23,11 @@ when every |z| ≤ k (k = 5 by default), k stated beside the figure.
 """
 from lab.analysis.agreement import Agreement, SlopeFit, agreement, slope_fit
 from lab.analysis.paired import ALPHA, Paired, best_index, equivalence, paired, searched, t_quantile
-from lab.analysis.plots import band, densities, scatter_over_contours, summarize, theory
+from lab.analysis.plots import (band, densities, scatter_over_contours, summarize, theory,
+                                 overlay, legend_below, seed_curve, image_grid)
 from lab.analysis.sweep import sweep
 from lab.analysis.verdict import STATUSES, Verdict, verdict_word
 
 __all__ = ["ALPHA", "Paired", "paired", "t_quantile", "equivalence", "best_index", "searched", "Agreement",
            "agreement", "SlopeFit", "slope_fit", "Verdict", "STATUSES", "verdict_word", "sweep", "summarize", "band",
-           "theory", "densities", "scatter_over_contours"]
+           "theory", "densities", "scatter_over_contours", "overlay", "legend_below", "seed_curve", "image_grid"]

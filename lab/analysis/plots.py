@@ -101,3 +101,21 @@ def scatter_over_contours(ax, samples, truth_logpdf, *, labels, lim=3.5, s=4):
         ax.scatter(pts[:, 0], pts[:, 1], s=s, color=shades[j], alpha=0.55, label=labels[j])
     ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal")
     return ax
+
+
+def overlay(ax, x, y, *, color="k", label=None, ls="--", lw=1.6):
+    """Theory drawn on top of simulation: a dashed line with a white halo, above bands and same-coloured lines
+    (zorder 5). x: (points,), y: (points,). Returns ``ax``."""
+    import matplotlib.patheffects as pe
+
+    if np.ndim(x) != 1 or np.shape(y) != np.shape(x):
+        raise ValueError(f"x and y must be (points,) arrays of one length, got shapes {np.shape(x)} and {np.shape(y)}")
+    ax.plot(x, y, ls=ls, color=color, lw=lw, label=label, zorder=5,
+            path_effects=[pe.Stroke(linewidth=lw + 1.8, foreground="white"), pe.Normal()])
+    return ax
+
+
+def legend_below(fig, handles, labels, *, ncol=4, fontsize=8):
+    """One figure legend centred below the panels (off the data). Returns the legend."""
+    return fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=fontsize,
+                      frameon=False)
