@@ -122,8 +122,8 @@ def simulate(spec: str, *args, shards: int | None = None, **kwargs):
     """``lab.simulate(*args, **kwargs)`` with its replicates split into ``shards`` contiguous shards (default: one
     per worker) computed on the Dask cluster ``spec`` and joined along ``replicate``. Replicate r's numbers do not
     depend on the sharding (the engine's rule: its key is ``replicate_key(key, r)``; ``first_replicate``), so the
-    result equals the single call's: the fits bit for bit, metrics that use batched linear algebra to float64
-    rounding (XLA's code for a batched d×d operation depends on the batch's size). ``return_params`` is not
+    result equals the single call's to float64 rounding (XLA's code for a batched operation may depend on the
+    batch's size; README, Reproducibility). ``return_params`` is not
     supported here."""
     import numpy as np
     import xarray as xr

@@ -4,7 +4,9 @@ One replicate is a pure function of its key: generation 0 fits the n real sample
 synthetic samples from generation t − 1 (through the regime's transforms), draws fresh real samples if the regime asks,
 lets the regime assemble the training buffer, and refits. Generations run under ``jax.lax.scan``; replicates under
 ``jax.vmap``, in chunks of ``batch_size`` (the last chunk padded), compiled once per configuration. Replicate r uses
-``fold_in(key, r)``, so its numbers do not depend on how many replicates run or how they are batched.
+``fold_in(key, r)``, so its numbers do not depend on how many replicates run or how they are batched, up to float64
+rounding: XLA:CPU may vectorise a batched reduction differently for another batch shape, which can move the last bit
+of a fit (README, Reproducibility).
 """
 from __future__ import annotations
 
