@@ -99,23 +99,26 @@ def preset_config(module, preset: str):
     return module.PRESETS[preset]
 
 
-def _jsonable(v):
+def _jsonable(v, digits: int | None = None):
+    """``v`` as plain JSON values; floats rounded to ``digits`` significant digits when given."""
     import numpy as np
 
     if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
+        return {str(k): _jsonable(x, digits) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
+        return [_jsonable(x, digits) for x in v]
     if isinstance(v, np.ndarray):
-        return _jsonable(v.tolist())
+        return _jsonable(v.tolist(), digits)
     if isinstance(v, np.generic):
-        return v.item()
+        return _jsonable(v.item(), digits)
     if isinstance(v, float) and v != v:
         return None
+    if isinstance(v, float) and digits is not None:
+        return float(f"{v:.{digits}g}")
     if hasattr(v, "to_dict"):  # e.g. a lab.analysis.Verdict
-        return _jsonable(v.to_dict())
+        return _jsonable(v.to_dict(), digits)
     if hasattr(v, "__dataclass_fields__"):  # e.g. a network spec inside a record
-        return {"kind": type(v).__name__, **{f: _jsonable(getattr(v, f)) for f in v.__dataclass_fields__}}
+        return {"kind": type(v).__name__, **{f: _jsonable(getattr(v, f), digits) for f in v.__dataclass_fields__}}
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     return str(v)
@@ -177,6 +180,13 @@ def config_hash(cfg) -> str:
     return hashlib.sha256(json.dumps(describe_config(cfg), sort_keys=True, default=repr).encode()).hexdigest()[:16]
 
 
+# Significant digits of the numbers in a record: far more than any statistical reading needs (a standard error is
+# itself known only to a few per cent), and far coarser than the last-bit differences XLA:CPU's vectorisation makes
+# between machines (README, Reproducibility), so a float64 study's record comes out the same on any x86-64 machine
+# and `make figures` leaves git clean.
+RECORD_DIGITS = 8
+
+
 def record(module, preset: str, results: dict, seconds: float) -> dict:
     """The results record of one run (``figures/<NAME>.json``): the claim, the preset and its configuration (and its
     hash), the lab's version, what the study's ``summary`` returns (its ``verdict``, a ``headline`` sentence with this
@@ -188,7 +198,7 @@ def record(module, preset: str, results: dict, seconds: float) -> dict:
     out = {"study": module.NAME, "claim": module.CLAIM, "preset": preset, "config": describe_config(cfg),
            "config_hash": config_hash(cfg), "lab_version": __version__}
     if hasattr(module, "summary"):
-        out.update(_jsonable(module.summary(results, cfg)))
+        out.update(_jsonable(module.summary(results, cfg), RECORD_DIGITS))
     out["wall_seconds"] = round(float(seconds), 1)
     return out
 

@@ -37,3 +37,15 @@ def test_write_record_keeps_the_file_when_only_the_timing_differs(tmp_path):
     study.write_record(path, study.record(_module(2.5), "quick", {}, 0.1))  # new numbers: rewritten
     rec = json.loads(path.read_text())
     assert rec["value"] == 2.5 and rec["wall_seconds"] == 0.1
+
+
+def test_record_numbers_keep_eight_significant_digits_so_last_bits_do_not_rewrite_it(tmp_path):
+    import numpy as np
+
+    x = 1.0 / 3.0
+    rec = study.record(_module(np.array([x, np.nextafter(x, 1.0)])), "quick", {}, 1.0)
+    assert rec["value"] == [0.33333333, 0.33333333] and study.RECORD_DIGITS == 8
+    path = tmp_path / "toy.json"
+    study.write_record(path, study.record(_module(x), "quick", {}, 10.0))
+    study.write_record(path, study.record(_module(np.nextafter(x, 1.0)), "quick", {}, 0.1))  # another machine's bit
+    assert json.loads(path.read_text())["wall_seconds"] == 10.0
