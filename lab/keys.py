@@ -6,8 +6,13 @@ number of replicates, or how they are batched, never changes a replicate's numbe
 each purpose gets its own stream through ``stream(cell, PURPOSE)`` = fold_in(cell, PURPOSE): REAL (the real samples),
 SYNTHETIC (the model's draws), TRANSFORM (then fold_in(·, i) for the i-th transform), REGIME, METRIC (then
 fold_in(·, crc32(metric name))) and FIT. Fixed keys that are not the user's: ``jax.random.key(0)`` where only a shape
-or dtype is read (``lab/loop.py``'s memory estimate, families' ``check``), and the ``seed`` field of ``Project``
-(``lab/transforms/correct.py``), which fixes its real dataset across runs.
+or dtype is read (``lab/loop.py``'s memory estimate, families' ``check``). A configuration may hold a key of its own
+that is not drawn from the run's: ``Project(key=…)`` (``lab/transforms/correct.py``) fixes its real dataset across
+generations, replicates and runs; like every key argument it takes a JAX key or an int seed (``as_key``).
+
+Every public function and protocol takes its key keyword-only: a truth's ``sample(*, key, n)``, a family's
+``sample(params, *, key, n)`` and ``fit(x, w, *, key)``, a metric's ``(truth, model, params, *, key)``, a transform's
+``(x, w, *, key, model, params, truth)``, a corrector's ``(x, *, key, truth)``.
 """
 from __future__ import annotations
 

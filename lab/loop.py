@@ -68,7 +68,8 @@ def _replicate_fn(truth, model, regime, metrics, n: int, generations: int, metri
         def measure(p, t):
             mk = keys.stream(keys.cell_key(rkey, t), keys.METRIC)
             # each metric's key depends on its name only, so adding or reordering metrics changes no other value
-            return {m.name: m(truth, model, p, jax.random.fold_in(mk, zlib.crc32(m.name.encode()))) for m in metrics}
+            return {m.name: m(truth, model, p, key=jax.random.fold_in(mk, zlib.crc32(m.name.encode())))
+                    for m in metrics}
 
         values = _measure_generations(measure, allp, generations, metric_chunk)
         return allp, values
@@ -107,7 +108,7 @@ def _validate(truth, model, regime, n, generations, replicates, batch_size, metr
 
 def _metrics(model, truth, metrics) -> tuple:
     """The metrics to record: the family's defaults when ``metrics`` is None, else metric objects (each with a
-    ``name`` and a call ``(truth, model, params, key)``) with distinct names."""
+    ``name`` and a call ``(truth, model, params, *, key)``) with distinct names."""
     if metrics is None:
         return tuple(model.default_metrics(truth))
     if isinstance(metrics, (str, bytes)) or not hasattr(metrics, "__iter__"):
@@ -192,7 +193,7 @@ def _metric_bytes(truth, model, metrics, n: int, size: int) -> tuple[int, int]:
         return p_bytes, 0
     if not getattr(model, "metric_memory_analysis", True):  # families whose metric programs are costly to compile
         return p_bytes, 4 * p_bytes
-    f = jax.jit(lambda p, k: [m(truth, model, p, k) for m in metrics])
+    f = jax.jit(lambda p, k: [m(truth, model, p, key=k) for m in metrics])
     try:
         stats = f.lower(p_abs, jax.eval_shape(lambda: key)).compile().memory_analysis()
         return p_bytes, int(stats.temp_size_in_bytes + stats.output_size_in_bytes)

@@ -71,7 +71,7 @@ def run_loop(corrector: str, gamma: float, n: int, synthetic: int, generations: 
 
     ratio = synthetic / n
     corr = {"ideal": lab.Ideal(), "langevin": lab.Langevin(langevin_step, langevin_steps),
-            "project": lab.Project(k=kmeans_k, points=kmeans_points)}[corrector]
+            "project": lab.Project(k=kmeans_k, points=kmeans_points, key=0)}[corrector]
     transforms = [lab.Correct(gamma, corr)] if gamma else []
     truth = lab.Gaussian([0.0, 0.0], np.eye(2))
     ds = lab.simulate(truth, lab.GaussianFit(),

@@ -184,6 +184,43 @@ def test_every_truth_samples_with_keyword_only_key():
     assert x.shape == (5, 64) and np.isin(np.asarray(x), d.x).all()
 
 
+def _classes(module, has):
+    import inspect
+
+    return [c for _, c in inspect.getmembers(module, inspect.isclass) if c.__module__.startswith("lab.") and has(c)]
+
+
+def test_every_metric_transform_and_corrector_takes_a_keyword_only_key():
+    """The three call protocols (``lab/metrics/base.py``, ``lab/transforms/__init__.py``,
+    ``lab/transforms/correct.py``): metric ``(truth, model, params, *, key)``, transform
+    ``(x, w, *, key, model, params, truth)``, corrector ``(x, *, key, truth)``; the same positional arguments for
+    every class, and ``key`` keyword-only."""
+    import inspect
+
+    from lab.metrics import categorical, gaussian, grid, mixture, regression, samples
+    from lab.sims import worlds
+    from lab.transforms import correct, curate, histogram, verify
+
+    def shape(cls):
+        ps = list(inspect.signature(cls.__call__).parameters.values())[1:]
+        return ([p.name for p in ps if p.kind == p.POSITIONAL_OR_KEYWORD],
+                sorted(p.name for p in ps if p.kind == p.KEYWORD_ONLY))
+
+    has_call = lambda c: "__call__" in vars(c)  # noqa: E731
+    metrics = [c for m in (categorical, gaussian, grid, mixture, regression, samples)
+               for c in _classes(m, lambda c: issubclass(c, lab.metrics.Metric) and has_call(c))]
+    metrics += [worlds.DigitsFeatures, worlds.OfBase]
+    transforms = [c for m in (correct, curate, histogram, verify) for c in _classes(m, lambda c: hasattr(c, "n_in"))]
+    correctors = [lab.Ideal, lab.Langevin, lab.Project]
+    assert len(metrics) >= 30 and len(transforms) == 4
+    for cls in metrics:
+        assert shape(cls) == (["truth", "model", "params"], ["key"]), cls.__name__
+    for cls in transforms:
+        assert shape(cls) == (["x", "w"], ["key", "model", "params", "truth"]), cls.__name__
+    for cls in correctors:
+        assert shape(cls) == (["x"], ["key", "truth"]), cls.__name__
+
+
 def test_truths_sample_and_log_prob():
     gm = lab.GaussianMixture([0.3, 0.7], [[0.0, 0.0], [1.0, 2.0]], [np.eye(2), 2 * np.eye(2)])
     x = np.asarray(gm.sample(key=jax.random.key(0), n=5))

@@ -29,4 +29,4 @@ def test_empty_components_stay_finite():
     p = lab.MixtureFit(4).fit(x, jnp.ones(5))
     assert all(bool(jnp.all(jnp.isfinite(a))) for a in p)
     np.testing.assert_allclose(float(jnp.sum(p.weights)), 1.0)
-    assert int(lab.metrics.mixture.ComponentsAlive()(None, None, p, None)) <= 4
+    assert int(lab.metrics.mixture.ComponentsAlive()(None, None, p, key=None)) <= 4

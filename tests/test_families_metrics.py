@@ -102,11 +102,11 @@ def test_categorical_closed_forms():
 def test_mixture_mode_metrics():
     truth = lab.GaussianMixture([0.5, 0.3, 0.2], [[-8.0], [0.0], [8.0]], [[[1.0]], [[1.0]], [[1.0]]])
     model = SimpleNamespace(sample=lambda params, *, key, n: truth.sample(key=key, n=n))
-    assert int(lab.metrics.mixture.ModesKept()(truth, model, None, jax.random.key(0))) == 3
+    assert int(lab.metrics.mixture.ModesKept()(truth, model, None, key=jax.random.key(0))) == 3
     one = SimpleNamespace(sample=lambda params, *, key, n: jax.random.normal(key, (n, 1)) - 8.0)
-    assert int(lab.metrics.mixture.ModesKept()(truth, one, None, jax.random.key(0))) == 1
+    assert int(lab.metrics.mixture.ModesKept()(truth, one, None, key=jax.random.key(0))) == 1
     p = lab.models.MixtureParams(jnp.asarray([0.7, 0.295, 0.005]), jnp.zeros((3, 1)), jnp.ones((3, 1, 1)))
-    assert int(lab.metrics.mixture.ComponentsAlive()(truth, None, p, None)) == 2
+    assert int(lab.metrics.mixture.ComponentsAlive()(truth, None, p, key=None)) == 2
 
 
 def test_kde_log_prob_is_exact():

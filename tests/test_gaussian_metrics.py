@@ -81,10 +81,10 @@ def test_monte_carlo_tv_in_2d_within_its_error():
 
     truth = lab.Gaussian([0.0, 0.0], [[1.0, 0.2], [0.2, 1.0]])
     params = lab.GaussianParams(jnp.array([0.5, 0.0]), jnp.array([[1.5, 0.0], [0.0, 0.7]]))
-    est = float(lab.metrics.TV(samples=200_000)(truth, None, params, jax.random.key(1)))
+    est = float(lab.metrics.TV(samples=200_000)(truth, None, params, key=jax.random.key(1)))
     lo, hi = F.tv_bounds(params.mean, params.cov, jnp.asarray(truth.mean), jnp.asarray(truth.cov))
     assert float(lo) <= est <= float(hi)
-    ref = float(lab.metrics.TV(samples=200_000)(truth, None, params, jax.random.key(2)))
+    ref = float(lab.metrics.TV(samples=200_000)(truth, None, params, key=jax.random.key(2)))
     assert abs(est - ref) < 5 * np.sqrt(2) * 0.5 / np.sqrt(200_000)
 
 
@@ -96,7 +96,8 @@ def test_devroye_same_mean_bounds_bracket_monte_carlo_tv(seed, d):
     S1, S2 = rand_cov(seed, d), rand_cov(seed + 7, d)
     truth = lab.Gaussian(np.zeros(d), np.asarray(S1))
     samples = 20_000
-    tv = float(lab.metrics.TV(samples=samples)(truth, None, lab.GaussianParams(jnp.zeros(d), S2), jax.random.key(seed)))
+    params = lab.GaussianParams(jnp.zeros(d), S2)
+    tv = float(lab.metrics.TV(samples=samples)(truth, None, params, key=jax.random.key(seed)))
     lo, hi = F.tv_devroye_same_mean(S1, S2)
     tol = 5 * 0.5 / np.sqrt(samples)
     assert float(lo) - tol <= tv <= float(hi) + tol

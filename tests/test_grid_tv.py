@@ -29,14 +29,14 @@ def test_grid_tv_matches_the_closed_form(m, s):
     of the ≤ 2 cells holding a crossing (a kink of |p − q|); the model's mass outside [−6, 6] (0.006 for N(−1, 2²))
     enters exactly through the outside-mass term up to the truth's tail (< 1e-8). Bound asserted: 1e-3 (measured
     ≤ 5e-5)."""
-    got = float(GridTV(points=241)(N01, _GaussModel(), (m, s), None))
+    got = float(GridTV(points=241)(N01, _GaussModel(), (m, s), key=None))
     want = float(tv_1d(m, s, 0.0, 1.0))
     assert abs(got - want) < 1e-3, (got, want)
 
 
 def test_grid_tv_counts_model_mass_outside_the_interval():
     """A model far outside [−6, 6] has TV 1 to N(0, 1): the outside-mass term supplies ½ of it."""
-    assert float(GridTV()(N01, _GaussModel(), (20.0, 1.0), None)) == pytest.approx(1.0, abs=1e-6)
+    assert float(GridTV()(N01, _GaussModel(), (20.0, 1.0), key=None)) == pytest.approx(1.0, abs=1e-6)
 
 
 @pytest.mark.parametrize("m, s", [(0.0, 1.0), (0.7, 1.0), (0.3, 0.5), (-1.0, 2.0)])
@@ -45,7 +45,7 @@ def test_grid_tv_trapezoid_rule_matches_the_closed_form(m, s):
     the truncation error is at most the truth's outside mass (2.6e−12); the trapezoid error is (14/12)·Δx²·max|min''|
     on the smooth parts (≤ 3.5e-3·max|q''|, max|q''| ≤ 3.2 for s = 0.5 but over a width ~2 only) plus O(Δx²·|(p − q)'|)
     at each of ≤ 2 kinks. Bound asserted: 5e-3 (measured ≤ 6e-5)."""
-    got = float(GridTV(-7.0, 7.0, points=256, rule="trapezoid")(N01, _GaussModel(), (m, s), None))
+    got = float(GridTV(-7.0, 7.0, points=256, rule="trapezoid")(N01, _GaussModel(), (m, s), key=None))
     assert abs(got - float(tv_1d(m, s, 0.0, 1.0))) < 5e-3
 
 

@@ -49,7 +49,7 @@ def test_histogram_correct_agrees_in_law_with_gillmans_sampler(gamma):
     truth = lab.Gaussian([0.0, 0.0], np.eye(2))
     corr = lab.HistogramCorrect(gamma)
     keys = jax.random.split(jax.random.key(2), 3000)
-    out, w = jax.vmap(lambda k: corr(k, jnp.asarray(x), jnp.ones(25), model=None, params=None, truth=truth))(keys)
+    out, w = jax.vmap(lambda k: corr(jnp.asarray(x), jnp.ones(25), key=k, model=None, params=None, truth=truth))(keys)
     assert np.all(np.asarray(w) == 1)
     ref = np.stack([peers.gillman_rejection(rng, x, corr.tau) for _ in range(3000)])
     for stat in (lambda b: b.mean(1), lambda b: (b**2).sum(-1).mean(1)[:, None]):
@@ -137,7 +137,7 @@ def test_batch_jacobian_matches_finite_differences():
     def cbar(shift, k):
         kx, kc = jax.random.split(k)
         x = jnp.sqrt(0.8) * jax.random.normal(kx, (25, 2)) + jnp.array([shift, 0.0])
-        y, w = corr(kc, x, jnp.ones(25), model=None, params=None, truth=truth)
+        y, w = corr(x, jnp.ones(25), key=kc, model=None, params=None, truth=truth)
         return jnp.sum(w * y[:, 0]) / jnp.sum(w)
 
     diff = np.asarray(jax.vmap(lambda k: cbar(delta, k) - cbar(-delta, k))(keys)) / (2 * delta)
@@ -150,8 +150,8 @@ def test_batch_jacobian_matches_finite_differences():
     (lambda: lab.HistogramCorrect(float("inf")), "gamma"), (lambda: lab.HistogramCorrect(1.0, bins=0), "bins"),
     (lambda: lab.HistogramCorrect(1.0, proposal_scale=0.0), "proposal_scale"),
     (lambda: lab.HistogramCorrect(1.0, rounds=0), "rounds"), (lambda: lab.MakeMoons(-0.1), "noise"),
-    (lambda: lab.HistogramCorrect(1.0)(jax.random.key(0), jnp.zeros((4, 2)), jnp.ones(4), model=None, params=None,
-                                       truth=lab.MakeMoons(0.05)), "Gaussian truth"),
+    (lambda: lab.HistogramCorrect(1.0)(jnp.zeros((4, 2)), jnp.ones(4), key=jax.random.key(0), model=None,
+                                       params=None, truth=lab.MakeMoons(0.05)), "Gaussian truth"),
 ])
 def test_bad_input_names_the_parameter(make, word):
     with pytest.raises(ValueError, match=word):

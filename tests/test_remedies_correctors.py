@@ -49,8 +49,8 @@ def test_langevin_corrected_samples_have_the_predicted_moments():
     mu_s, s2, mu, v, gamma, eta, k, n = 1.5, 2.0, -1.0, 0.5, 1.5, 0.1, 8, 150000
     truth = lab.Gaussian([mu_s], [[s2]])
     x = mu + np.sqrt(v) * jax.random.normal(jax.random.key(1), (n, 1))
-    y, _ = lab.Correct(gamma, lab.Langevin(eta, k))(jax.random.key(2), x, jnp.ones(n), model=None, params=None,
-                                                     truth=truth)
+    y, _ = lab.Correct(gamma, lab.Langevin(eta, k))(x, jnp.ones(n), key=jax.random.key(2), model=None,
+                                                     params=None, truth=truth)
     y = np.asarray(y[:, 0])
     m, var = C.langevin_synthetic_moments(mu, v, gamma=gamma, step_size=eta, steps=k, truth_mean=mu_s, truth_var=s2)
     assert detectable_relative_error(np.sqrt(var / n), m) <= TARGET
@@ -107,7 +107,7 @@ def test_projection_jacobian_stein_estimate_matches_the_1d_closed_form():
 
 def _projection_loop(R, key):
     ratio, gamma, T = 3.0, 1.0, 12
-    proj = lab.Project(k=1, points=200, seed=4)
+    proj = lab.Project(k=1, points=200, key=4)
     c = float(proj.centres(G1)[0, 0])
     ds = lab.simulate(G1, lab.GaussianFit(), lab.Weighted(ratio, transforms=[lab.Correct(gamma, proj)]), n=20,
                       generations=T, replicates=R, key=key, metrics=[])
@@ -264,7 +264,7 @@ def test_curate_on_the_mixture_follows_the_exact_first_step():
     truth = CG.isotropic_mixture(CFG.weights, CFG.means, CFG.sd)
     rew = lab.Plateau(tuple(CFG.means[0]), CFG.radius)
     x = truth.sample(key=jax.random.key(8), n=K * m)
-    y, _ = lab.Curate(rew, K)(jax.random.key(9), x, jnp.ones(K * m), model=None, params=None, truth=truth)
+    y, _ = lab.Curate(rew, K)(x, jnp.ones(K * m), key=jax.random.key(9), model=None, params=None, truth=truth)
     post = np.asarray(jax.nn.softmax(truth.component_log_probs(y), axis=-1))
     er = np.exp(np.asarray(rew(y)))
     shares, er_exact, slack, slack_er, quad = _radial_first_step(K)

@@ -29,8 +29,8 @@ def with_transforms(regime, transforms):
     return type(regime)(**{**fields, "transforms": transforms})
 
 
-NEUTRAL = [lab.Curate(const, K=1), lab.Correct(0.0), lab.Correct(0.0, lab.Langevin()), lab.Correct(0.0, lab.Project(k=3)),
-           lab.Verify(1.0, 1.0, lab.Near([[0.0]], 1.0))]
+NEUTRAL = [lab.Curate(const, K=1), lab.Correct(0.0), lab.Correct(0.0, lab.Langevin()),
+           lab.Correct(0.0, lab.Project(k=3, key=0)), lab.Verify(1.0, 1.0, lab.Near([[0.0]], 1.0))]
 REGIMES = [lab.Replace(), lab.Accumulate(), lab.Fresh(real=10, synthetic=15), lab.Weighted(0.7)]
 
 
@@ -97,7 +97,7 @@ def test_constant_reward_same_law_G1_full_power():
 def test_ideal_correction_gamma_infinite_returns_truth_samples():
     x = jnp.full((50, 2), 7.0)
     key = jax.random.key(3)
-    y, w = lab.Correct(1e9)(key, x, jnp.ones(50), model=None, params=None, truth=G2)
+    y, w = lab.Correct(1e9)(x, jnp.ones(50), key=key, model=None, params=None, truth=G2)
     assert np.array_equal(y, G2.sample(key=jax.random.split(key)[1], n=50)) and np.array_equal(w, jnp.ones(50))
 
 
@@ -139,7 +139,7 @@ def test_correction_rate_is_tau():
     """Power (exact binomial SE): δ_min = 5·√((1 − τ)/(τ n)) ≤ 3 % at n = 60,000 (asserted)."""
     gamma, n = 0.5, 60000
     x = jnp.full((n, 1), 100.0)
-    y, _ = lab.Correct(gamma)(jax.random.key(4), x, jnp.ones(n), model=None, params=None, truth=G1)
+    y, _ = lab.Correct(gamma)(x, jnp.ones(n), key=jax.random.key(4), model=None, params=None, truth=G1)
     frac = float(np.mean(np.asarray(y[:, 0]) != 100.0))
     tau = gamma / (1 + gamma)
     assert detectable_relative_error(np.sqrt(tau * (1 - tau) / n), tau) <= TARGET
@@ -152,7 +152,7 @@ def test_langevin_matches_its_gaussian_recursion():
     mu, s2, eta, steps, n = 1.5, 2.0, 0.1, 30, 200000
     truth = lab.Gaussian([mu], [[s2]])
     x0 = jnp.full((n, 1), -3.0)
-    y = np.asarray(lab.Langevin(eta, steps)(jax.random.key(5), x0, truth=truth))[:, 0]
+    y = np.asarray(lab.Langevin(eta, steps)(x0, key=jax.random.key(5), truth=truth))[:, 0]
     rho = 1 - eta / s2
     mean = mu + rho**steps * (-3.0 - mu)
     var = 2 * eta * np.sum(rho ** (2 * np.arange(steps)))
@@ -164,14 +164,31 @@ def test_langevin_matches_its_gaussian_recursion():
 
 def test_projection_centres_are_deterministic_and_find_separated_modes():
     truth = lab.GaussianMixture([0.3, 0.3, 0.4], [[-6.0, 0.0], [0.0, 6.0], [6.0, 0.0]], [np.eye(2) * 0.2] * 3)
-    proj = lab.Project(k=3, points=600, seed=2)
+    proj = lab.Project(k=3, points=600, key=2)
     c = proj.centres(truth)
     assert np.array_equal(c, lab.transforms.correct.kmeans(
         np.asarray(truth.sample(key=jax.random.key(2), n=600)), 3, 100))
     assert np.all(np.min(np.linalg.norm(c[:, None] - truth.means[None], axis=-1), axis=0) < 0.2)
     x = truth.sample(key=jax.random.key(9), n=100) + 0.5
-    y = np.asarray(proj(jax.random.key(0), x, truth=truth))
+    y = np.asarray(proj(x, key=jax.random.key(0), truth=truth))
     assert all(any(np.array_equal(row, cc) for cc in c) for row in y)
+
+
+def test_project_key_is_a_seed_or_a_jax_key_stored_hashably():
+    """``Project(key=s)`` and ``Project(key=jax.random.key(s))`` are the same corrector (equal, same hash, same
+    centres); the key is required and keyword-only, and a bad one raises ValueError naming ``key``."""
+    by_seed, by_key = lab.Project(k=2, points=50, key=3), lab.Project(k=2, points=50, key=jax.random.key(3))
+    assert by_seed == by_key and hash(by_seed) == hash(by_key) and by_seed.describe() == by_key.describe()
+    assert np.array_equal(by_seed.centres(G2), by_key.centres(G2))
+    assert not np.array_equal(by_seed.centres(G2), lab.Project(k=2, points=50, key=4).centres(G2))
+    assert dataclasses.replace(by_seed, iterations=50).key == by_seed.key
+    with pytest.raises(TypeError):
+        lab.Project(k=2, points=50)
+    with pytest.raises(TypeError):
+        lab.Project(2, 50, 100, 3)
+    for bad in (-1, 1.5, "0", (0, -1), jax.random.split(jax.random.key(0), 2)):
+        with pytest.raises(ValueError, match="key"):
+            lab.Project(k=2, points=50, key=bad)
 
 
 def test_verify_keeps_good_at_tpr_and_bad_at_fpr():
@@ -180,12 +197,12 @@ def test_verify_keeps_good_at_tpr_and_bad_at_fpr():
     tpr, fpr, n = 0.8, 0.3, 250000
     good = lab.Near([[0.0]], 1.0)
     x = G1.sample(key=jax.random.key(6), n=n)
-    _, w = lab.Verify(tpr, fpr, good)(jax.random.key(7), x, jnp.ones(n), model=None, params=None, truth=G1)
+    _, w = lab.Verify(tpr, fpr, good)(x, jnp.ones(n), key=jax.random.key(7), model=None, params=None, truth=G1)
     g, w = np.asarray(good(x)), np.asarray(w)
     for mask, rate in ((g, tpr), (~g, fpr)):
         assert detectable_relative_error(np.sqrt(rate * (1 - rate) / mask.sum()), rate) <= TARGET
         assert abs(w[mask].mean() - rate) < Z * np.sqrt(rate * (1 - rate) / mask.sum())
-    _, w = lab.Verify(1.0, 0.0, good)(jax.random.key(7), x, jnp.ones(n), model=None, params=None, truth=G1)
+    _, w = lab.Verify(1.0, 0.0, good)(x, jnp.ones(n), key=jax.random.key(7), model=None, params=None, truth=G1)
     assert np.array_equal(np.asarray(w) > 0, g)
 
 
@@ -194,16 +211,17 @@ def test_curation_never_picks_a_rejected_candidate_and_prefers_high_reward():
     K, m = 4, 5000
     x = G1.sample(key=jax.random.key(8), n=K * m)
     w = jnp.where(x[:, 0] > 1.0, 0.0, 1.0)  # rejected: x > 1
-    y, wy = lab.Curate(lambda z: z[:, 0], K=K)(jax.random.key(9), x, w, model=None, params=None, truth=G1)
+    y, wy = lab.Curate(lambda z: z[:, 0], K=K)(x, w, key=jax.random.key(9), model=None, params=None, truth=G1)
     y, wy = np.asarray(y[:, 0]), np.asarray(wy)
     assert np.all(y[wy > 0] <= 1.0) and np.all((wy > 0) | (np.asarray(x[:, 0]).reshape(K, m) > 1).all(0))
-    y, _ = lab.Curate(lambda z: z[:, 0], K=K)(jax.random.key(9), x, jnp.ones(K * m), model=None, params=None,
-                                              truth=G1)
+    y, _ = lab.Curate(lambda z: z[:, 0], K=K)(x, jnp.ones(K * m), key=jax.random.key(9), model=None,
+                                              params=None, truth=G1)
     assert np.asarray(y).mean() > Z * np.sqrt(1.0 / m)  # reward r(x) = x tilts the kept samples upward
 
 
 def test_bad_arguments_raise():
     for make in (lambda: lab.Curate(const, K=0), lambda: lab.Correct(-1.0), lambda: lab.Verify(1.2, 0.0, const),
-                 lambda: lab.Weighted(-0.1), lambda: lab.Langevin(step_size=0.0), lambda: lab.Project(k=5, points=3)):
+                 lambda: lab.Weighted(-0.1), lambda: lab.Langevin(step_size=0.0),
+                 lambda: lab.Project(k=5, points=3, key=0)):
         with pytest.raises(ValueError):
             make()

@@ -1,4 +1,5 @@
-"""The metric contract: a frozen dataclass with a ``name`` and ``__call__(truth, model, params, key) -> scalar``.
+"""The metric contract: a frozen dataclass with a ``name`` and ``__call__(truth, model, params, *, key) -> scalar``
+(``key`` keyword-only, as everywhere in the lab).
 
 The engine evaluates every metric on every (replicate, generation) cell, with a key of its own for metrics that
 estimate by Monte Carlo, and stores it as a Dataset variable named ``metric.name``.

@@ -56,7 +56,7 @@ class CategoricalTV(Metric):
 
     name = "tv"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return tv(_p(truth), params.probs)
 
 
@@ -66,7 +66,7 @@ class CategoricalKL(DirectedMetric):
 
     prefix = "kl"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         p, q = _p(truth), params.probs
         return kl(p, q) if self.direction == "truth_model" else kl(q, p)
 
@@ -77,7 +77,7 @@ class Entropy(Metric):
 
     name = "entropy"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return entropy(params.probs)
 
 
@@ -87,7 +87,7 @@ class SupportSize(Metric):
 
     name = "support_size"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return support_size(params.probs)
 
 
@@ -97,7 +97,7 @@ class LostMass(Metric):
 
     name = "lost_mass"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return lost_mass(_p(truth), params.probs)
 
 
@@ -107,7 +107,7 @@ class GiniSimpson(Metric):
 
     name = "gini_simpson"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return gini_simpson(params.probs)
 
 
@@ -124,7 +124,7 @@ class StateMass(Metric):
     def name(self):
         return f"mass_{self.state}"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return params.probs[self.state]
 
 

@@ -22,7 +22,7 @@ class W2(Metric):
 
     name = "w2"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         m0, S0 = _truth(truth)
         return jnp.sqrt(F.w2_sq(params.mean, params.cov, m0, S0))
 
@@ -34,7 +34,7 @@ class KL(DirectedMetric):
 
     prefix = "kl"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         m0, S0 = _truth(truth)
         if self.direction == "truth_model":
             return F.kl(m0, S0, params.mean, params.cov)
@@ -57,7 +57,7 @@ class TV(Metric):
     def __post_init__(self):
         _checks.integer("samples", self.samples, minimum=1)
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         m0, S0 = _truth(truth)
         if m0.shape[-1] == 1:
             return F.tv_1d(params.mean[0], jnp.sqrt(jnp.clip(params.cov[0, 0], 0, None)), m0[0], jnp.sqrt(S0[0, 0]))
@@ -75,7 +75,7 @@ class TVLower(Metric):
 
     name = "tv_lower"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return F.tv_bounds(params.mean, params.cov, *_truth(truth))[0]
 
 
@@ -85,7 +85,7 @@ class TVUpper(Metric):
 
     name = "tv_upper"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return F.tv_bounds(params.mean, params.cov, *_truth(truth))[1]
 
 
@@ -95,7 +95,7 @@ class MeanError(Metric):
 
     name = "mean_error"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return jnp.sum((params.mean - jnp.asarray(truth.mean)) ** 2)
 
 
@@ -105,7 +105,7 @@ class DetRatio(Metric):
 
     name = "det_ratio"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return jnp.exp(F._logdet(params.cov) - F._logdet(jnp.asarray(truth.cov)))
 
 
@@ -115,7 +115,7 @@ class TraceRatio(Metric):
 
     name = "trace_ratio"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return jnp.trace(params.cov) / jnp.trace(jnp.asarray(truth.cov))
 
 

@@ -42,7 +42,7 @@ class GridTV(Metric):
         h = (self.hi - self.lo) / self.points
         return self.lo + h * (jnp.arange(self.points) + 0.5), h
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         import jax.numpy as jnp
 
         if self.rule == "trapezoid":

@@ -20,7 +20,7 @@ class ComponentsAlive(Metric):
     def __post_init__(self):
         _checks.real_in("threshold", self.threshold, 0.0, 1.0, hi_open=True)
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return jnp.sum(params.weights > self.threshold)
 
 
@@ -45,7 +45,7 @@ class ModesKept(Metric):
         _checks.real_in("threshold", self.threshold, 0.0, 1.0, lo_open=True)
         _checks.integer("samples", self.samples, minimum=1)
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         m = mode_shares(truth, model.sample(params, key=key, n=self.samples))
         return jnp.sum(m >= self.threshold * jnp.asarray(truth.weights))
 

@@ -14,7 +14,7 @@ class ExcessRisk(Metric):
 
     name = "excess_risk"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return jnp.sum((params.coef - jnp.asarray(truth.w)) ** 2)
 
 
@@ -24,7 +24,7 @@ class NoiseError(Metric):
 
     name = "noise_error"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return params.noise**2 - truth.noise**2
 
 

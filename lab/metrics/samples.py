@@ -138,7 +138,7 @@ class W2Samples(_Sampled):
     def __post_init__(self):
         _check_samples(self)
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return w2_1d(*self._draws(truth, model, params, key))
 
 
@@ -154,7 +154,7 @@ class SlicedW2(_Sampled):
         _check_samples(self)
         _checks.integer("projections", self.projections, minimum=1)
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         real, fake = self._draws(truth, model, params, key)
         return sliced_w2(real, fake, key=jax.random.fold_in(key, 7), projections=self.projections)
 
@@ -171,7 +171,7 @@ class MMD(_Sampled):
         _check_samples(self)
         _checks.real_in("bandwidth", self.bandwidth, 0.0, np.inf, lo_open=True, hi_open=True)
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return mmd(*self._draws(truth, model, params, key), self.bandwidth)
 
 
@@ -186,7 +186,7 @@ class Precision(_Sampled):
     def __post_init__(self):
         _check_samples(self, minimum=self.k + 1)
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return knn_precision_recall(*self._draws(truth, model, params, key), self.k)[0]
 
 
@@ -196,7 +196,7 @@ class Recall(Precision):
 
     name = "recall"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return knn_precision_recall(*self._draws(truth, model, params, key), self.k)[1]
 
 
@@ -213,7 +213,7 @@ class NLLUnderTruth(_Sampled):
     def __post_init__(self):
         _check_samples(self)
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         fake = model.sample(params, key=key, n=self.samples).astype(jnp.result_type(float))
         return -jnp.mean(truth.log_prob(fake))
 
@@ -229,7 +229,7 @@ class TVMonteCarlo(Metric):
     def __post_init__(self):
         _check_samples(self)
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         x = truth.sample(key=key, n=self.samples)
         return tv_monte_carlo(truth.log_prob(x), model.log_prob(params, x))
 
@@ -240,7 +240,7 @@ class KLMonteCarlo(TVMonteCarlo):
 
     name = "kl_mc"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         x = truth.sample(key=key, n=self.samples)
         return kl_monte_carlo(truth.log_prob(x), model.log_prob(params, x))
 
@@ -260,7 +260,7 @@ class HeldOutNLL(Metric):
     def __post_init__(self):
         _check_samples(self)
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         x = truth.sample(key=key, n=self.samples).astype(jnp.result_type(float))
         return -jnp.mean(model.log_prob(params, x))
 
@@ -276,7 +276,7 @@ class DensityAt(Metric):
     def name(self):
         return f"p_at_{self.x}"
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         return jnp.exp(model.log_prob(params, jnp.array([[self.x]]))[0])
 
 

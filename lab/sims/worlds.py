@@ -92,7 +92,7 @@ class DigitsFeatures:
         return {"name": self.name, "kind": "DigitsFeatures", "samples": self.samples, "k": self.k,
                 "reference": "held-out 20 % of sklearn digits, features of digits_classifier(key=0)"}
 
-    def __call__(self, truth, model, params, key):
+    def __call__(self, truth, model, params, *, key):
         import jax.numpy as jnp
 
         from lab.metrics.samples import knn_precision_recall
@@ -122,8 +122,8 @@ class OfBase:
     def describe(self) -> dict:
         return {"name": self.name, "kind": "OfBase", "metric": self.metric.describe()}
 
-    def __call__(self, truth, model, params, key):
-        return self.metric(truth, model.base, params.base, key)
+    def __call__(self, truth, model, params, *, key):
+        return self.metric(truth, model.base, params.base, key=key)
 
 
 def ring(settings: dict):

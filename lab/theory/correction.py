@@ -192,7 +192,7 @@ def batch_jacobian(corrector, mean, cov, *, truth, key, m=25, batches=4000):
     def one(k):
         kx, kc = jax.random.split(k)
         x = mu + jax.random.normal(kx, (m, mu.size)) @ root.T
-        y, w = corrector(kc, x, jnp.ones(m), model=None, params=None, truth=truth)
+        y, w = corrector(x, jnp.ones(m), key=kc, model=None, params=None, truth=truth)
         return jnp.sum(w[:, None] * y, 0) / jnp.maximum(jnp.sum(w), 1.0), jnp.mean(x, 0)
 
     c, xb = (np.asarray(a, np.float64) for a in jax.vmap(one)(jax.random.split(key, batches)))

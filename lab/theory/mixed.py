@@ -27,11 +27,11 @@ so E[TV_mean,i] ≈ √(b_i)/π for small b_i against the bound √(b_i/(2π)): 
 
 What is NOT bounded here. The covariance part, TV(N(μ_i, Σ), N(μ_i, Σ_i)), needs the second moments of Σ_i (fourth
 moments of the data); lab.theory.pooled carries only first moments, so the full TV is not bounded by B_i and in
-simulation it exceeds B_i (e.g. n = 20, m = 20, i = 5, 1-D: E[TV] ≈ 0.083 against B_5 ≈ 0.073). By the triangle
+simulation it can exceed B_i (it does at n = m = 20, i = 5 in 1-D). By the triangle
 inequality TV(truth, fit) ≤ TV_mean,i + TV(N(μ_i, Σ), N(μ_i, Σ_i)); the second term is ≤ (3/2)·min(1, ‖eig(Σ^{−½}Σ_iΣ^{−½}) − 1‖₂)
 (Devroye–Mehrabian–Reddad), whose expectation needs E‖Σ_i − Σ‖² — done in lab.theory.mixed_cov (exact second
-moments of the recursion, and the full bound ``mixed_cov.tv_bound``: at n = m = 20, i = 5, ddof = 1 it is 0.22
-against the simulated 0.083). The bias of the covariance is exact but small:
+moments of the recursion, and the full bound ``mixed_cov.tv_bound``, whose ratio to the simulated E[TV] over a grid
+of sizes and shares is ``bound_ratio`` in ``figures/real_share.json``). The bias of the covariance is exact but small:
 E[Σ_i] = a_i Σ with |a_i − 1| ≤ 0.03 at n ≥ 20 in the ranges used.
 
 Shape in m (checked in simulation first; the recursion agrees). This is the FRESH-data setting. At fixed n and
@@ -41,9 +41,8 @@ excess enters with the other sign and the distance RISES then FALLS, with its pe
 λ_s a ≡ 1 (``lab.theory.mixed_fixed``). Reason: the synthetic block's mean is an estimate of μ whose error (b_{i−1}) is no worse than a
 real-only fit's, so a few synthetic points average noise down; very many synthetic points just copy the previous
 generation, and as m → ∞ at fixed i the fit converges to generation 0 (b_i → 1/n, the value at m = 0). Simulated
-E[TV] (1-D, ddof = 1, λ_s = 1, n = 20, 4000 replicates, SE ≈ 0.0008), i = 1…5:
-    m = 0: 0.104 at every i;  m = 20: 0.089 → 0.083;  m = 40: 0.091 → 0.081;  m = 80: 0.095 → 0.080;
-    m = 320: 0.101 → 0.091;  m = 1000: 0.104 → 0.099.
+E[TV] (1-D, ddof = 1, λ_s = 1, n = 20, i = 1…5) has the same shape: flat in i at m = 0, lowest for m of one to a few
+times n, and back near the m = 0 level at m = 50 n; ``tests/test_mixed_theory.py`` checks the U-shape of the exact b_i.
 So there is no threshold beyond which more synthetic data starts to help; there is an optimum m*(i) beyond which more
 synthetic data starts to hurt (slowly, back towards the m = 0 level).
 

@@ -59,18 +59,18 @@ E TV_cov,i ≤ g(E Y) with E Y = E tr Σ_i² − 2 E tr Σ_i + d EXACT (above):
   The minimum of concave functions is concave, so E TV_cov,i ≤ min(g_a, g_b)(E Y). Altogether
     E[TV(p_i, p*)] ≤ U_i := min(1, 2Φ(√(d b_i)/2) − 1 + min(1, (3/2)√(E Y), α√(E Y) + (1 − α) E Y)).
 How tight: near Σ = I, g_b ≈ 0.354√Y against DMR's 1.5√Y; the exact 1-D TV(N(0, v), N(0, 1)) ≈ φ(1)|v − 1| ≈ 0.242|v − 1|,
-and E|X| ≤ √(E X²) loses ≈ √(π/2) for Gaussian-like X. Over the 1-D grid of studies/real_share (i = 5, ddof = 1,
-N = 20…1000, ρ = 0.1…1) U_i / E[TV] is 2.0–2.7 where n ≥ 20 and at most 4.5 at n = 2–7 (with g_a alone: 3.8–6.4);
-at n = 20, i = 2…5 it is 2.6 at every m = 10…130. No bound of the form c·min(1, √Y) can have c < 1 (as v → 0, TV → 1
-and |v − 1| → 1), which is why g_b carries the quadratic term.
+and E|X| ≤ √(E X²) loses ≈ √(π/2) for Gaussian-like X. Over the 1-D grid of studies/real_share the simulated
+ratio U_i / E[TV] is a small factor, largest where the real part n is a handful of points (its range is ``bound_ratio``
+in ``figures/real_share.json``); g_a alone would be looser. No bound of the form c·min(1, √Y) can have c < 1
+(as v → 0, TV → 1 and |v − 1| → 1), which is why g_b carries the quadratic term.
 
 Where the bound turns in m. To leading order (drop the O(1/n²) couplings with the mean and the bias of Σ_i), with r =
 (m/N)², E‖Σ_i − I‖_F² ≈ d(d+1)·β_i with β_i = (N + m²β_{i−1})/N² — the same geometric recursion as the mean's b_i at
 κ = λ a = 1 (lab.theory.mixed): both parts are minimised near the same m*(i). ``argmin_m_bound`` finds it exactly by
 scanning; ``argmin_m_formula`` solves (x/(1+x))^{2i}(1 + 2i(1+2x)/(1+x)) = 1 for x = m*/n (x* = 1, 1.54, 2.03, 2.95,
 5.03, 8.72 at i = 1, 2, 3, 5, 10, 20); lab.theory.mixed.argmin_m_asymptotic is its large-i form n·2i/ln(4i). At n = 20
-the exact argmin of U_i is 21, 32, 41, 60, 101, 174 and the simulated argmin of E[TV] (200 000 replicates, m step 10)
-is 30, 40, 70 for i = 2, 3, 5, with 40, 50 and 60–80 within 2 s.e. of the minimum.
+the exact argmin of U_i is 21, 32, 41, 60, 101, 174; in simulation the argmin of E[TV] sits somewhat above it at
+i = 2, 3, 5, in a flat bottom several steps of m wide.
 """
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ E[b_{t+1} | b_t] = f(b_t) + O(1/m) (f the map above; exactly b_t when tpr = fpr,
 nonlinearity of f adds another O(Var b̂_t) = O(t/m) to E[b_t] − f^t(b_0). On top of that a categorical Replace loop with
 finite m is a Wright–Fisher chain that eventually fixes on a single state (THEORY D1) whatever the verifier does, on a
 time scale ~ m generations. The recursion is therefore the oracle of the simulated mean for m large and t ≪ m
-(e.g. m = 10⁴, t ≤ 10: the discrepancy is ~10⁻⁵, far below the replicate noise), not of the loop's t → ∞ behaviour.
+(e.g. m = 10⁴, t ≤ 10: the discrepancy is far below the replicate noise), not of the loop's t → ∞ behaviour.
 """
 from __future__ import annotations
 

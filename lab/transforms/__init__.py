@@ -3,8 +3,8 @@ correction · verification).
 
 Contract: a frozen dataclass with
 - ``n_in(m) -> int``: how many candidates it needs to return m samples (e.g. K·m for K-wise curation);
-- ``__call__(key, x: (n_in, …), w: (n_in,), *, model, params, truth) -> (x: (m, …), w: (m,))``; a weight of 0 marks a
-  rejected sample (verification), so shapes stay static.
+- ``__call__(x: (n_in, …), w: (n_in,), *, key, model, params, truth) -> (x: (m, …), w: (m,))`` (``key``
+  keyword-only, as everywhere in the lab); a weight of 0 marks a rejected sample (verification), so shapes stay static.
 Neutral settings must return their input unchanged, bit for bit.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ def synthesize(model, params, truth, transforms, *, key, m: int):
     w = jnp.ones((sizes[0],), jnp.result_type(float))
     tkey = keys.stream(key, keys.TRANSFORM)
     for i, tr in enumerate(transforms):
-        x, w = tr(jax.random.fold_in(tkey, i), x, w, model=model, params=params, truth=truth)
+        x, w = tr(x, w, key=jax.random.fold_in(tkey, i), model=model, params=params, truth=truth)
     return x, w
 
 

@@ -13,25 +13,29 @@ C♯p_θ the law of the corrector's output. Three correctors:
   (1 − η/s²)(x − μ) plus noise, and the chain's stationary law is N(μ, s²/(1 − η/(2s²))): choose η ≪ s² and
   steps ≳ s²/η so that (1 − η/s²)^steps is small (the defaults, η = 0.05 and 60 steps, leave 5% of the initial error
   and inflate the variance by 2.6% for s² = 1).
-- ``Project(k, points, seed, iterations)``: the nearest of k k-means centres of a fixed real dataset (the MNIST
-  analogue). The real dataset is ``truth.sample(key=jax.random.key(seed), n=points)``, the same in every generation and
-  replicate; the centres come from Lloyd's algorithm in float64 numpy, initialised by farthest-first traversal from the
-  point nearest the data mean, ties to the lowest index, at most ``iterations`` rounds — so they are a deterministic
-  function of (truth, k, points, seed, iterations), computed once per truth and cached.
+- ``Project(k, points, iterations, *, key)``: the nearest of k k-means centres of a fixed real dataset (the MNIST
+  analogue). The real dataset is ``truth.sample(key=key, n=points)``, the same in every generation and replicate (the
+  corrector's own data, not a draw of the loop: ``key`` is part of its configuration, like the truth's parameters); the
+  centres come from Lloyd's algorithm in float64 numpy, initialised by farthest-first traversal from the point nearest
+  the data mean, ties to the lowest index, at most ``iterations`` rounds — so they are a deterministic function of
+  (truth, k, points, key, iterations), computed once per truth and cached.
+
+A corrector is a frozen dataclass with ``__call__(x: (m, …), *, key, truth) -> (m, …)``, one output row per input row
+(``key`` keyword-only, as everywhere in the lab).
 
 Weights pass through unchanged (correction moves samples; it does not accept or reject them). γ = 0 gives τ = 0 and
 returns the input bit for bit.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lab import _checks
+from lab import _checks, keys
 from lab.models.base import describe_dataclass
 
 
@@ -39,7 +43,7 @@ from lab.models.base import describe_dataclass
 class Ideal:
     """Gillman's idealized corrector: a fresh sample of the truth (C♯p_θ = p*)."""
 
-    def __call__(self, key, x, *, truth):
+    def __call__(self, x, *, key, truth):
         return truth.sample(key=key, n=x.shape[0]).astype(x.dtype)
 
     def describe(self) -> dict:
@@ -62,7 +66,7 @@ class Langevin:
         _checks.real_in("step_size", self.step_size, 0.0, np.inf, lo_open=True, hi_open=True)
         _checks.integer("steps", self.steps, minimum=1)
 
-    def __call__(self, key, x, *, truth):
+    def __call__(self, x, *, key, truth):
         if not jnp.issubdtype(x.dtype, jnp.floating):
             raise ValueError("Langevin needs real-valued samples (a truth with a differentiable log density)")
         eta = self.step_size
@@ -104,9 +108,10 @@ def kmeans(points: np.ndarray, k: int, iterations: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
-def _centres(truth, k: int, points: int, seed: int, iterations: int) -> np.ndarray:
+def _centres(truth, k: int, points: int, key_data: tuple, iterations: int) -> np.ndarray:
     with jax.ensure_compile_time_eval():
-        real = np.asarray(truth.sample(key=jax.random.key(seed), n=points), np.float64)
+        key = jax.random.wrap_key_data(jnp.asarray(np.array(key_data, np.uint32)))
+        real = np.asarray(truth.sample(key=key, n=points), np.float64)
     return kmeans(real, k, iterations)
 
 
@@ -117,26 +122,33 @@ class Project:
     Args:
       k: number of centres (≥ 1).
       points: size of the real dataset the centres are fitted on (≥ k).
-      seed: the real dataset is ``truth.sample(key=jax.random.key(seed), n=points)``.
       iterations: at most this many Lloyd rounds.
+      key: keyword-only, a JAX key or an int seed (``lab.keys.as_key``); the real dataset is
+        ``truth.sample(key=key, n=points)``. Stored as its raw key data (a tuple of ints, also accepted here), so the
+        corrector stays hashable and describable; an int seed s gives the same dataset as ``jax.random.key(s)``.
     """
 
     k: int = 10
     points: int = 1000
-    seed: int = 0
     iterations: int = 100
+    key: tuple = field(kw_only=True)
 
     def __post_init__(self):
         _checks.integer("k", self.k, minimum=1)
         _checks.integer("points", self.points, minimum=self.k)
-        _checks.integer("seed", self.seed, minimum=0)
         _checks.integer("iterations", self.iterations, minimum=1)
+        key = self.key
+        if isinstance(key, tuple):  # raw key data, as stored (``dataclasses.replace`` passes it back)
+            if not all(isinstance(v, int) and 0 <= v < 2**32 for v in key):
+                raise ValueError(f"key must be a JAX key, an int seed or raw uint32 key data, got {key!r}")
+            key = np.array(key, np.uint32)
+        object.__setattr__(self, "key", tuple(keys.key_data(keys.as_key(key))))
 
     def centres(self, truth) -> np.ndarray:
         """(k, d) the centres for this truth."""
-        return _centres(truth, self.k, self.points, self.seed, self.iterations)
+        return _centres(truth, self.k, self.points, self.key, self.iterations)
 
-    def __call__(self, key, x, *, truth):
+    def __call__(self, x, *, key, truth):
         c = jnp.asarray(self.centres(truth), x.dtype)
         nearest = jnp.argmin(jnp.sum((x[:, None, :] - c[None]) ** 2, axis=-1), axis=1)
         return c[nearest]
@@ -175,13 +187,13 @@ class Correct:
     def n_in(self, m: int) -> int:
         return m
 
-    def __call__(self, key, x, w, *, model, params, truth):
+    def __call__(self, x, w, *, key, model, params, truth):
         """x: (m, …), w: (m,) → the same shapes."""
         if self.gamma == 0:  # τ = 0: nothing is corrected
             return x, w
         ku, kc = jax.random.split(key)
         hit = jax.random.uniform(ku, (x.shape[0],)) < self.tau
-        y = self.corrector(kc, x, truth=truth)
+        y = self.corrector(x, key=kc, truth=truth)
         return jnp.where(hit.reshape((-1,) + (1,) * (x.ndim - 1)), y, x), w
 
     def describe(self) -> dict:

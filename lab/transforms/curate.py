@@ -54,7 +54,7 @@ class Curate:
     def n_in(self, m: int) -> int:
         return self.K * m
 
-    def __call__(self, key, x, w, *, model, params, truth):
+    def __call__(self, x, w, *, key, model, params, truth):
         """x: (K·m, …), w: (K·m,) → (m, …), (m,)."""
         K = self.K
         if K == 1:  # one candidate: nothing to choose

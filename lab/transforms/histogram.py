@@ -103,7 +103,7 @@ class HistogramCorrect:
             log_m = float(truth.log_prob(jnp.zeros((1, d)))[0] - log_g(jnp.zeros((1, d)))[0])
         return mu, root, log_g, log_m
 
-    def __call__(self, key, x, w, *, model, params, truth):
+    def __call__(self, x, w, *, key, model, params, truth):
         """x: (m, d), w: (m,) → m corrected rows and their weights (1, or 0 for a slot left empty)."""
         mu, root, log_g, log_m = self._proposal(truth)
         m, d = x.shape

@@ -47,7 +47,7 @@ class Verify:
     def n_in(self, m: int) -> int:
         return m
 
-    def __call__(self, key, x, w, *, model, params, truth):
+    def __call__(self, x, w, *, key, model, params, truth):
         """x: (m, …), w: (m,) → x unchanged, w with rejected samples set to 0."""
         if self.tpr == 1.0 and self.fpr == 1.0:  # the pass-all verifier keeps everything
             return x, w
