@@ -4,8 +4,8 @@ Tolerance: 5 standard errors of the replicate mean (sample std / √replicates) 
 Power (tests/_power.py): a comparison detects (half the time) a relative error δ_min = 5·SE/|theory| of the closed
 form, asserted from the run's own SE at every generation. ‖μ_t‖² is χ²-like (coefficient of variation ≥ √(2/d)), so
 it sets the replicate count: the fast tests (R = 2 000) state their δ_min in their ids, and the ``slow``-marked
-variants run R_SLOW = 100 000 (the fast δ_min, up to ≈ 18 % at R = 2 000, scaled by √(R_fast/R) gives ≈ 2.5 %) and
-assert δ_min ≤ 3 %.
+variants run R_SLOW = 100 000 (fixed h) and R_SLOW_RULE = 150 000 (rules of thumb, whose multiplicative variance has
+heavier tails, so the fast run's SE understates the spread) and assert δ_min ≤ 3 %.
 """
 import numpy as np
 import pytest
@@ -16,6 +16,7 @@ from lab.theory import kde as tk
 
 REPLICATES = 2000
 R_SLOW = 100_000
+R_SLOW_RULE = 150_000  # the rules' multiplicative variance has heavier tails: at 100 000 the 1-D δ_min was ≈ 3.1 %
 
 
 def _run(truth, bandwidth, M, generations, key, replicates=REPLICATES):
@@ -83,7 +84,7 @@ def test_rule_of_thumb_multiplicative(d, rule):
 @pytest.mark.slow
 @pytest.mark.parametrize("d,rule", RULES, ids=[f"d{d}-{r}-detects3pct" for d, r in RULES])
 def test_rule_of_thumb_multiplicative_full_power(d, rule):
-    _check_rule(d, rule, R_SLOW, 1023 + d, power=TARGET)
+    _check_rule(d, rule, R_SLOW_RULE, 1023 + d, power=TARGET)
 
 
 def test_scott_factor_grows_for_M_at_least_3():
