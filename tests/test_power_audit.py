@@ -43,6 +43,12 @@ def _mixed_cov_first_moments():
     return max(out)
 
 
+def _real_share_shortcut():
+    mo = mc.moments(n=5, m=7, generations=3, d=1, ddof=1)  # test_real_share_shortcut_matches_recursion_...
+    return max(detectable_relative_error(np.sqrt((mo[k2] - mo[k] ** 2) / 70_000), mo[k])
+               for k, k2 in (("trS", "trS_sq"), ("dd", "dd_sq")))
+
+
 def _binomial(p, n):
     return detectable_relative_error(np.sqrt(p * (1 - p) / n), p)
 
@@ -118,6 +124,7 @@ TABLE = {
     "remedies γ = ∞ refit log σ², slow": lambda: _log_chi2_full_power(10, 1, lambda cv: replicates_for(
         max(cv, np.sqrt(2.0)))),
     "remedies γ = ∞ refit μ², slow": lambda: Z * np.sqrt(2.0) / np.sqrt(replicates_for(np.sqrt(2.0))),
+    "mixed_cov real_share shortcut E σ², E μ², R = 70,000": _real_share_shortcut,
     "engine_shortcut E/Var log σ²_t, E μ_t² at t = 5, 40, slow": _engine_shortcut_full_power,
     "stability perturbed loop d_1, R = 5,000": _stability_first_mean_error,
     "gaussian_theory E σ²_t, E σ_t (ddof 0)": lambda: _gaussian_variance_and_std(0),
