@@ -222,11 +222,24 @@ def test_sampler_with_the_exact_denoiser_recovers_the_mixture(name, kind):
     _check_sampler(name, kind, N_DRAWS, key=0, power=0.20)
 
 
+_BIAS = "finding (issue 12 power audit): at 3 % power the finite-step sampler's bias shows — "
+FULL_POWER_CASES = [
+    pytest.param("EDM", "heun", marks=pytest.mark.xfail(strict=True, reason=_BIAS + "Heun at 18 steps moves the "
+                 "largest component's mean by ≈ 0.03 (6 % of its sd, ≈ 3 × the 5-SE tolerance)")),
+    pytest.param("EDM", "euler_maruyama", marks=pytest.mark.xfail(strict=True, reason=_BIAS + "Euler–Maruyama at 256 "
+                 "steps: the 0.5 weight comes out ≈ 0.493 (5.3 SE)")),
+    ("VP", "heun"),
+    pytest.param("VP", "euler_maruyama", marks=pytest.mark.xfail(strict=True, reason=_BIAS + "Euler–Maruyama at 256 "
+                 "steps: component sds ≈ 1.4 % off (5.5 SE)")),
+]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["heun", "euler_maruyama"])
-@pytest.mark.parametrize("name", sorted(PRECONDS))
+@pytest.mark.parametrize("name,kind", FULL_POWER_CASES)
 def test_sampler_with_the_exact_denoiser_recovers_the_mixture_full_power(name, kind):
-    """n = 150 000 draws: δ_min ≤ 3 % (weights relative, means and stds in units of s_j), same steps; fresh keys."""
+    """n = 150 000 draws: δ_min ≤ 3 % (weights relative, means and stds in units of s_j), same steps; fresh keys.
+    Three of the four samplers fail here at their default steps (strict xfail, reasons above): their discretisation
+    bias is below what n = 4000 can see but above 3 %; the fast test's pass says nothing finer than its δ_min."""
     _check_sampler(name, kind, N_FULL, key=100, power=TARGET)
 
 

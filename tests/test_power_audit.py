@@ -161,7 +161,7 @@ FROM_THE_RUN = {
     "stability perturbed loop E[v_t/v̂]": "test_stability_slope::test_perturbed_loop_matches_the_exact_expected_trajectory",
     "MAD setting per-coordinate moments (d = 100)": "test_slow_mad_setting::test_fresh_loop_moments_in_mad_setting",
     "Wright–Fisher time to loss": "test_families_theory::test_d2_time_to_loss_exact_chain_full_power",
-    "exact-denoiser sampler means and stds (n_j random)":
+    "exact-denoiser sampler means and stds (n_j random; 3 of 4 samplers strict-xfail there: discretisation bias)":
         "test_diffusion_core::test_sampler_with_the_exact_denoiser_recovers_the_mixture_full_power",
 }
 
