@@ -108,7 +108,10 @@ def test_suite_table_and_settings():
 
 def test_one_sided_t_bound_has_its_stated_coverage():
     """Under H0 (paired differences N(0, 1), S = 5 seeds), "greater" fires with probability α/m: 4000 draws, the count
-    within 5 binomial standard errors of 4000·α/m, and the decision equals scipy's ttest_rel p < α/m on every draw."""
+    within 5 binomial standard errors of 4000·α/m, and the decision equals scipy's ttest_rel p < α/m on every draw.
+    Power: the count alone detects a relative rate error of 5·√((1 − r)/(4000 r)), 34 % (m = 1) to 70 % (m = 4) —
+    not 3 %, and not needed: the draw-by-draw equality with scipy's exact t test is what pins the rate; the count
+    guards against both being wrong together at gross levels."""
     rng = np.random.default_rng(0)
     trials, S = 4000, 5
     for m in (1, 4):

@@ -15,6 +15,7 @@ import pytest
 
 import lab
 from lab.diffusion import EDM, VP, OneHidden, Sampler, denoise, dsm_loss, guidance, log_density, loss, samplers, solve
+from _power import TARGET, detectable_relative_error
 from lab.diffusion.exact import mixture_denoiser, mixture_log_prob_and_denoiser
 
 EPS32 = float(np.finfo(np.float32).eps)
@@ -167,20 +168,44 @@ def test_exact_denoiser_score_is_the_gradient_of_the_noised_mixture():
 
 # --- samplers with the exact denoiser ------------------------------------------------------------------------
 
-N_DRAWS = 4000
+N_DRAWS, N_FULL = 4000, 150_000  # fast; slow (δ_min ≤ 3 %: the smallest weight, 0.2, needs n ≥ (5/0.03)²·0.8/0.2)
 # EDM's Heun needs 18 steps (its default); the VP grid (geometric in t from T = 10, σ_0 ≈ 148) needs 100 (the
 # ScoreNetDiffusion default): measured mean errors at 18 steps were 0.2 (4 SE), at 50–200 steps 0.01–0.05 (< 3 SE).
 SAMPLER_STEPS = {("EDM", "heun"): 18, ("VP", "heun"): 100, ("EDM", "euler_maruyama"): 256,
                  ("VP", "euler_maruyama"): 256}
 
 
-def _exact_draws(name, kind, key=0):
+def _exact_draws(name, kind, key=0, n=N_DRAWS, chunk=25_000):
+    """(n, 2) draws of the sampler driven by D*, in chunks of ``chunk`` rows (chunk c from fold_in(key, c); the fast
+    run is one chunk, key(key) itself), and σ_b."""
     pre = PRECONDS[name]
     cfg = Sampler(steps=SAMPLER_STEPS[name, kind], kind=kind)
     sig = pre.sigmas(cfg.steps)
-    z = samplers.initial_noise(key=jax.random.key(key), n=N_DRAWS, dim=2, steps=cfg.steps)
     run = jax.jit(lambda z: solve(mixture_denoiser(MIX), z, sig, pre.prior_std(sig[0]), cfg))
-    return np.asarray(run(z), np.float64), float(sig[sig > 0][-1]) if pre is PRECONDS["VP"] else 0.0
+    k = jax.random.key(key)
+    keys = [k] if n <= chunk else [jax.random.fold_in(k, c) for c in range(-(-n // chunk))]
+    out = [np.asarray(run(samplers.initial_noise(key=kc, n=min(chunk, n - i * chunk), dim=2, steps=cfg.steps)),
+                      np.float64) for i, kc in enumerate(keys)]
+    return np.concatenate(out), float(sig[sig > 0][-1]) if pre is PRECONDS["VP"] else 0.0
+
+
+def _check_sampler(name, kind, n, key, power):
+    """Returns δ_min: the largest of the weights' relative 5·SE/π_j, the mean shift 5/√n_j and the std's relative
+    5/√(2 n_j) (both in units of s_j, the component's sd: a relative error of a mean near 0 is not defined)."""
+    x, sigma_b = _exact_draws(name, kind, key=key, n=n)
+    assign = np.argmax(np.asarray(MIX.component_log_probs(jnp.asarray(x))), axis=-1)
+    counts = np.bincount(assign, minlength=3)
+    pi = MIX.weights
+    se_w = np.sqrt(pi * (1 - pi) / n)
+    assert np.all(np.abs(counts / n - pi) < 5 * se_w), (counts, pi)
+    s = np.sqrt(0.25 + sigma_b**2)
+    for j in range(3):
+        xj, nj = x[assign == j], counts[j]
+        np.testing.assert_array_less(np.abs(xj.mean(0) - MIX.means[j]), 5 * s / np.sqrt(nj))
+        np.testing.assert_array_less(np.abs(xj.std(0, ddof=1) - s), 5 * s / np.sqrt(2 * nj))
+    delta = max(detectable_relative_error(se_w, pi), 5 / np.sqrt(counts.min()))
+    assert delta <= power, delta
+    return delta
 
 
 @pytest.mark.parametrize("kind", ["heun", "euler_maruyama"])
@@ -189,20 +214,33 @@ def test_sampler_with_the_exact_denoiser_recovers_the_mixture(name, kind):
     """The sampler driven by D* draws the mixture (VP: the mixture blurred by N(0, σ_b² I), σ_b = σ(t_min), where the
     VP grid stops). Rows are assigned to the component of highest posterior (the components are 8 SDs apart, so
     misassignment is below 1e-9). Asserted within 5 SE: weights (SE √(π(1 − π)/n)), per-coordinate means
-    (SE s_j/√n_j) and standard deviations (SE s_j/√(2 n_j), Gaussian), s_j² = 0.25 + σ_b². Power with n = 4000:
-    weight errors of 0.040 (8 % of 0.5, 13 % of 0.3), mean shifts of 0.11 s_j (0.25 s_j for the smallest component)
-    and relative std errors of 8 % (18 %) are detected. Steps: Heun 18 (EDM's default), Euler–Maruyama 256 (weak
-    order 1: its bias shrinks as 1/N); Heun 18 for EDM (its default) and 100 for VP (comment at SAMPLER_STEPS)."""
-    x, sigma_b = _exact_draws(name, kind)
-    assign = np.argmax(np.asarray(MIX.component_log_probs(jnp.asarray(x))), axis=-1)
-    counts = np.bincount(assign, minlength=3)
-    pi = MIX.weights
-    assert np.all(np.abs(counts / N_DRAWS - pi) < 5 * np.sqrt(pi * (1 - pi) / N_DRAWS)), (counts, pi)
-    s = np.sqrt(0.25 + sigma_b**2)
-    for j in range(3):
-        xj, nj = x[assign == j], counts[j]
-        np.testing.assert_array_less(np.abs(xj.mean(0) - MIX.means[j]), 5 * s / np.sqrt(nj))
-        np.testing.assert_array_less(np.abs(xj.std(0, ddof=1) - s), 5 * s / np.sqrt(2 * nj))
+    (SE s_j/√n_j) and standard deviations (SE s_j/√(2 n_j), Gaussian), s_j² = 0.25 + σ_b². Power with n = 4000
+    (``_check_sampler``, asserted ≤ 20 %): relative weight errors of 8 % (π = 0.5) to 16 % (π = 0.2), mean shifts of
+    0.11–0.18 s_j and relative std errors of 8–13 % are detected (the smallest component sets the upper end); the slow
+    variant reaches 3 % for all three. Steps: Heun 18 for EDM (its default) and 100 for VP (comment at SAMPLER_STEPS),
+    Euler–Maruyama 256 (weak order 1: its bias shrinks as 1/N)."""
+    _check_sampler(name, kind, N_DRAWS, key=0, power=0.20)
+
+
+_BIAS = "finding (issue 12 power audit): at 3 % power the finite-step sampler's bias shows — "
+FULL_POWER_CASES = [
+    pytest.param("EDM", "heun", marks=pytest.mark.xfail(strict=True, reason=_BIAS + "Heun at 18 steps moves the "
+                 "largest component's mean by ≈ 0.03 (6 % of its sd, ≈ 3 × the 5-SE tolerance)")),
+    pytest.param("EDM", "euler_maruyama", marks=pytest.mark.xfail(strict=True, reason=_BIAS + "Euler–Maruyama at 256 "
+                 "steps: the 0.5 weight comes out ≈ 0.493 (5.3 SE)")),
+    ("VP", "heun"),
+    pytest.param("VP", "euler_maruyama", marks=pytest.mark.xfail(strict=True, reason=_BIAS + "Euler–Maruyama at 256 "
+                 "steps: component sds ≈ 1.4 % off (5.5 SE)")),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,kind", FULL_POWER_CASES)
+def test_sampler_with_the_exact_denoiser_recovers_the_mixture_full_power(name, kind):
+    """n = 150 000 draws: δ_min ≤ 3 % (weights relative, means and stds in units of s_j), same steps; fresh keys.
+    Three of the four samplers fail here at their default steps (strict xfail, reasons above): their discretisation
+    bias is below what n = 4000 can see but above 3 %; the fast test's pass says nothing finer than its δ_min."""
+    _check_sampler(name, kind, N_FULL, key=100, power=TARGET)
 
 
 def test_heun_discretisation_error_shrinks_with_steps():
@@ -221,16 +259,28 @@ def test_heun_discretisation_error_shrinks_with_steps():
     assert all(a >= 2 * b for a, b in zip(err, err[1:])), err
 
 
-def test_churned_heun_also_recovers_the_weights():
-    """Algorithm 2 (S_churn = 10) with D*: component shares within 5 multinomial SEs (n = 2000: errors of 0.056 in
-    the weight 0.5 are detected)."""
-    n, pre = 2000, EDM()
+def _churned_shares(n, key):
+    pre = EDM()
     cfg = Sampler(steps=32, S_churn=10.0, S_tmin=0.05, S_tmax=50.0)
-    z = samplers.initial_noise(key=jax.random.key(8), n=n, dim=2, steps=cfg.steps)
+    z = samplers.initial_noise(key=jax.random.key(key), n=n, dim=2, steps=cfg.steps)
     x = solve(mixture_denoiser(MIX), z, pre.sigmas(32), pre.prior_std(80.0), cfg)
     assign = np.asarray(jnp.argmax(MIX.component_log_probs(jnp.asarray(x, jnp.float64)), axis=-1))
     share = np.bincount(assign, minlength=3) / n
-    assert np.all(np.abs(share - MIX.weights) < 5 * np.sqrt(MIX.weights * (1 - MIX.weights) / n)), share
+    se = np.sqrt(MIX.weights * (1 - MIX.weights) / n)
+    assert np.all(np.abs(share - MIX.weights) < 5 * se), share
+    return detectable_relative_error(se, MIX.weights)
+
+
+def test_churned_heun_also_recovers_the_weights():
+    """Algorithm 2 (S_churn = 10) with D*: component shares within 5 multinomial SEs. Power at n = 2000: δ_min =
+    5·√(π(1 − π)/n)/π, from 11 % (π = 0.5) to 22 % (π = 0.2), asserted ≤ 25 %; the slow variant reaches 3 %."""
+    assert _churned_shares(2000, key=8) <= 0.25
+
+
+@pytest.mark.slow
+def test_churned_heun_also_recovers_the_weights_full_power():
+    """n = 120 000 ≥ (5/0.03)²·0.8/0.2: δ_min ≤ 3 % for every weight (asserted); fresh key."""
+    assert _churned_shares(120_000, key=108) <= TARGET
 
 
 # --- the probability-flow log-density ------------------------------------------------------------------------

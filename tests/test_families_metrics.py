@@ -65,8 +65,9 @@ def test_knn_precision_recall():
 
 
 def test_tv_monte_carlo_against_closed_form():
-    """N(0,1) vs N(1,1): TV = 2Φ(1/2) − 1; tolerance 5 standard errors (≤ 0.5/√n)."""
-    n = 20000
+    """N(0,1) vs N(1,1): TV = 2Φ(1/2) − 1; tolerance 5 standard errors (≤ 0.5/√n). Power: δ_min = 5·SE/value, 1.9 %
+    for the TV (0.383) and 2.9 % for the KL (0.5, SE 1/√n) at n = 120 000."""
+    n = 120_000
     x = jax.random.normal(jax.random.key(0), (n,))
     tv = float(S.tv_monte_carlo(norm.logpdf(x), norm.logpdf(x, loc=1.0)))
     assert abs(tv - (2 * norm.cdf(0.5) - 1)) < 5 * 0.5 / np.sqrt(n)

@@ -3,32 +3,58 @@ import numpy as np
 import pytest
 
 import lab
+from _power import TARGET, detectable_relative_error
 from lab.theory import categorical as D
 from lab.theory import regression as G5
 
 
-def test_d1_fixation_frequencies():
+def _fixation(R, key):
     p0 = np.array([0.5, 0.3, 0.2])
-    R = 1500
     ds = lab.simulate(lab.Categorical(p0), lab.CategoricalFit(3), lab.Replace(), n=10, generations=120, replicates=R,
-                      key=11, metrics=())
+                      key=key, metrics=())
     final = ds["probs"].values[:, -1]
     assert np.all(final.max(-1) == 1.0)  # every replicate has fixed (absorbed at a point mass)
     freq = (final == 1.0).mean(0)
-    se = np.sqrt(p0 * (1 - p0) / R)
+    se = np.sqrt(p0 * (1 - p0) / R)  # exact binomial SE under the theory
     assert np.all(np.abs(freq - D.fixation_probabilities(p0)) < 5 * se), (freq, se)
+    return detectable_relative_error(se, D.fixation_probabilities(p0))
 
 
-def test_d2_time_to_loss_exact_chain():
+def test_d1_fixation_frequencies():
+    """Power: δ_min = 5·√(p(1 − p)/R)/p, 26 % for p = 0.2 at R = 1 500 (asserted ≤ 26 %); the slow variant: 3 %."""
+    assert _fixation(1500, key=11) <= 0.26
+
+
+@pytest.mark.slow
+def test_d1_fixation_frequencies_full_power():
+    """R = 112 000 ≥ (5/0.03)²·0.8/0.2: δ_min ≤ 3 % for every fixation probability (exact SE, asserted)."""
+    assert _fixation(112_000, key=111) <= TARGET
+
+
+def _time_to_loss(R, key, power):
     """A symbol of truth probability c/M: its loss generation is τ − 1, τ the exact Wright–Fisher loss time."""
     M, c = 20, 2
     ds = lab.simulate(lab.Categorical([c / M, 1 - c / M]), lab.CategoricalFit(2), lab.Replace(), n=M,
-                      generations=200, replicates=1500, key=12, metrics=())
+                      generations=200, replicates=R, key=key, metrics=())
     probs = ds["probs"].values[:, :, 0]
     lost = probs[:, -1] == 0.0
     first = np.argmax(probs[lost] == 0.0, axis=1)
     se = first.std() / np.sqrt(first.size)
-    assert abs(first.mean() - (D.time_to_loss(c, M) - 1)) < 5 * se, (first.mean(), D.time_to_loss(c, M) - 1, se)
+    theory = D.time_to_loss(c, M) - 1
+    assert detectable_relative_error(se, theory) <= power
+    assert abs(first.mean() - theory) < 5 * se, (first.mean(), theory, se)
+
+
+def test_d2_time_to_loss_exact_chain():
+    """Power: δ_min = 5·SE/(τ − 1) from the run's SE, ≤ 25 % at R = 1 500 (asserted); the slow variant reaches 3 %."""
+    _time_to_loss(1500, key=12, power=0.25)
+
+
+@pytest.mark.slow
+def test_d2_time_to_loss_exact_chain_full_power():
+    """R = 100 000: the loss time's CV is ≈ 1.5 here and ≈ 90 % of replicates lose the symbol (it fixes with
+    probability c/M = 0.1), so δ_min ≈ 5·1.5/√90 000 ≈ 2.5 % ≤ 3 % (asserted from the run's SE)."""
+    _time_to_loss(100_000, key=112, power=TARGET)
 
 
 def test_d2_time_to_loss_grows_about_linearly():
@@ -47,13 +73,18 @@ def test_d2_constant_below_exponential(M):
 
 
 def test_d2_sigma_tail_bound_holds():
-    M, R, eps = 10, 1000, 0.5
+    """One-sided check of a Markov bound, 5 binomial SEs of the bound (floored at 1/R). Power: it detects a bound that
+    understates Pr(σ_t > ε) by δ_min = 5·√((1 − b)/(R b)), largest at the last generation (b ≈ 0.44): ≤ 3 % at
+    R = 40 000 (asserted). How loose the bound is (Markov's inequality) is not a sampling question."""
+    M, R, eps = 10, 40_000, 0.5
     ds = lab.simulate(lab.Gaussian([0.0], [[1.0]]), lab.GaussianFit(ddof=1), lab.Replace(), n=M, generations=60,
                       replicates=R, key=13, metrics=())
     sigma = np.sqrt(ds["cov"].values[:, :, 0, 0])
     freq = (sigma > eps).mean(0)
     bound = D.sigma_tail_bound(np.arange(61) + 1, M=M, sigma0=1.0, eps=eps)
-    assert np.all(freq <= bound + 5 * np.sqrt(np.maximum(bound * (1 - bound), 1 / R) / R))
+    se = np.sqrt(np.maximum(bound * (1 - bound), 1 / R) / R)
+    assert detectable_relative_error(se, bound) <= TARGET
+    assert np.all(freq <= bound + 5 * se)
 
 
 # Power: the tolerance is 5 standard errors of the replicate mean; the smallest relative error the test detects (half

@@ -5,11 +5,13 @@ errors (of the replicate mean; of the sample variance: std((Z − Z̄)²)/√R).
 E[TV] (Monte Carlo TV, unbiased) must not exceed B_i by more than 5 standard errors, and must not fall below the lower
 bound TV(E p_i, p*) by more than 5 standard errors. Fixed keys; hypothesis runs derandomized.
 
-Power (tests/_power.py; NOT yet at 3 %): a comparison detects a relative error δ_min = 5·SE/|theory| of the closed
-form, SE as above. Measured once at R = 2000 (worst point x and generation): E p_i(x) ≈ 10 % (fixed h; the tail point
-x = −2) and 6 % (oracle rule); Var p_i(x) ≈ 22 % and 19 % (a sample variance's SE carries the kurtosis). 3 % would need
-R ≈ (δ/0.03)²·2000 ≈ 23 000 (mean) and ≈ 110 000 (variance), as in test_kde_fixed_theory's slow variant; not done
-here (left for a slow-marked variant). The TV sandwich is one-sided at R = 200: it detects only gross violations.
+Power (tests/_power.py): a comparison detects a relative error δ_min = 5·SE/|theory| of the closed form, SE as
+above, asserted at the worst point x and generation from the run's own SEs. A sample variance's SE carries the
+kurtosis, so the variance sets the replicate count: the fast test (ids ``detects…pct``) states and asserts its
+δ_min; the ``slow``-marked variant runs R = 130 000 and asserts δ_min ≤ 3 % for the mean and the variance (the tail
+point x = −2 under a fixed h needs the most). The TV sandwich is one-sided at R = 200: it detects a bound that
+understates E[TV] by 5·SE/B_i, stated in ``test_tv_bound_holds_in_simulation``; the bound's looseness is not a
+sampling question.
 """
 
 import jax.numpy as jnp
@@ -20,10 +22,12 @@ from hypothesis import strategies as st
 
 import lab
 from lab.metrics.samples import DensityAt, TVMonteCarlo
+from _power import TARGET, Z, detectable_relative_error, se_mean, se_var
 from lab.theory import kde_mixed as km
 
 TRUTH = lab.Gaussian([0.0], [[1.0]])
 XS = (-2.0, -0.5, 0.0, 1.0)
+R_FAST, R_SLOW = 3000, 130_000
 
 
 def _model(rule, h):
@@ -35,38 +39,70 @@ def _simulate(rule, h, n, m, generations, replicates, key, metrics):
                         replicates=replicates, key=key, metrics=metrics)
 
 
-@pytest.mark.parametrize("rule,h,n,m,key", [("fixed", 0.4, 10, 30, 3), ("scott", None, 15, 60, 4)])
-def test_pointwise_mean_and_variance_exact(rule, h, n, m, key):
-    G, R = 3, 2000
+def _check_pointwise(rule, h, n, m, R, key, power):
+    G = 3
     ds = _simulate(rule, h, n, m, G, R, key, [DensityAt(x) for x in XS])
+    deltas = []
     for i in range(G + 1):
         hs = km.bandwidths(n=n, m=m, i=i, h=h, rule=rule)
-        np.testing.assert_allclose(ds["bandwidth"].values[:, i], hs[-1], rtol=1e-12)
+        np.testing.assert_allclose(ds["bandwidth"].values[:, i], hs[-1], rtol=1e-12)  # deterministic: rounding only
         w, v = km.mean_mixture(n=n, m=m, hs=hs)
         q = np.sum(w[:, None] * np.exp(-0.5 * np.asarray(XS) ** 2 / v[:, None]) / np.sqrt(2 * np.pi * v[:, None]), 0)
         V = km.pointwise_variance(np.asarray(XS), n=n, m=m, hs=hs)
         for k, x in enumerate(XS):
             z = ds[f"p_at_{x}"].values[:, i]
-            se_mean = z.std(ddof=1) / np.sqrt(R)
-            assert abs(z.mean() - q[k]) < 5 * se_mean, (i, x, z.mean(), q[k])
-            se_var = ((z - z.mean()) ** 2).std(ddof=1) / np.sqrt(R)
-            assert abs(z.var(ddof=1) - V[k]) < 5 * se_var, (i, x, z.var(ddof=1), V[k])
+            se_m, se_v = se_mean(z), se_var(z)
+            deltas += [detectable_relative_error(se_m, q[k]), detectable_relative_error(se_v, V[k])]
+            assert abs(z.mean() - q[k]) < Z * se_m, (i, x, z.mean(), q[k])
+            assert abs(z.var(ddof=1) - V[k]) < Z * se_v, (i, x, z.var(ddof=1), V[k])
+    assert max(deltas) <= power, max(deltas)  # the power stated in the test's id
 
 
-@settings(max_examples=4, deadline=None, derandomize=True)
-@given(n=st.sampled_from([10, 25]), m=st.sampled_from([0, 8, 40, 150]), rule=st.sampled_from(["fixed", "scott"]),
-       h=st.sampled_from([0.25, 0.6, 1.2]))
-def test_tv_bound_holds_in_simulation(n, m, rule, h):
-    """lower − 5 SE ≤ simulated E[TV(p_i, p*)] ≤ B_i + 5 SE at every generation i = 0…3 (SE over replicates; the
-    Monte Carlo TV is unbiased, its noise is inside the replicate spread)."""
-    G, R = 3, 200
-    ds = _simulate(rule, h, n, m, G, R, 17 + n + m, [TVMonteCarlo(samples=256)])
+@pytest.mark.parametrize("rule,h,n,m,key", [("fixed", 0.4, 10, 30, 3), ("scott", None, 15, 60, 4)],
+                         ids=["fixed-h-detects20pct", "oracle-detects20pct"])
+def test_pointwise_mean_and_variance_exact(rule, h, n, m, key):
+    _check_pointwise(rule, h, n, m, R_FAST, key, power=0.20)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule,h,n,m,key", [("fixed", 0.4, 10, 30, 5), ("scott", None, 15, 60, 6)],
+                         ids=["fixed-h-detects3pct", "oracle-detects3pct"])
+def test_pointwise_mean_and_variance_exact_full_power(rule, h, n, m, key):
+    """R = 130 000 (the fast run's worst δ_min scaled by √(R_fast/R), with margin): δ_min ≤ 3 %; fresh keys."""
+    _check_pointwise(rule, h, n, m, R_SLOW, key, power=TARGET)
+
+
+def _check_tv(n, m, rule, h, R, power, key):
+    G = 3
+    ds = _simulate(rule, h, n, m, G, R, key, [TVMonteCarlo(samples=256)])
     tv = ds["tv_mc"].values
     for i in range(G + 1):
         b = km.tv_bounds(n=n, m=m, hs=km.bandwidths(n=n, m=m, i=i, h=h, rule=rule), points=1601)
-        mean, se = tv[:, i].mean(), tv[:, i].std(ddof=1) / np.sqrt(R)
-        assert mean <= b["bound"] + 5 * se, (i, mean, b)
-        assert mean >= b["lower"] - 5 * se, (i, mean, b)
+        mean, se = tv[:, i].mean(), se_mean(tv[:, i])
+        assert detectable_relative_error(se, b["bound"]) <= power, (i, se, b)
+        assert mean <= b["bound"] + Z * se, (i, mean, b)
+        assert mean >= b["lower"] - Z * se, (i, mean, b)
+
+
+_TV_GIVEN = dict(n=st.sampled_from([10, 25]), m=st.sampled_from([0, 8, 40, 150]),
+                 rule=st.sampled_from(["fixed", "scott"]), h=st.sampled_from([0.25, 0.6, 1.2]))
+
+
+@settings(max_examples=4, deadline=None, derandomize=True)
+@given(**_TV_GIVEN)
+def test_tv_bound_holds_in_simulation(n, m, rule, h):
+    """lower − 5 SE ≤ simulated E[TV(p_i, p*)] ≤ B_i + 5 SE at every generation i = 0…3 (SE over replicates; the
+    Monte Carlo TV is unbiased, its noise is inside the replicate spread). R = 200: δ_min = 5·SE/B_i ≤ 20 %
+    (asserted); the slow variant below reaches 3 %."""
+    _check_tv(n, m, rule, h, 200, power=0.20, key=17 + n + m)
+
+
+@pytest.mark.slow
+@settings(max_examples=4, deadline=None, derandomize=True)
+@given(**_TV_GIVEN)
+def test_tv_bound_holds_in_simulation_full_power(n, m, rule, h):
+    """R = 6 000: δ_min = 5·SE/B_i ≤ 3 % (asserted) at every generation."""
+    _check_tv(n, m, rule, h, 6000, power=TARGET, key=1017 + n + m)
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)

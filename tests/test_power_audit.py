@@ -43,6 +43,12 @@ def _mixed_cov_first_moments():
     return max(out)
 
 
+def _real_share_shortcut():
+    mo = mc.moments(n=5, m=7, generations=3, d=1, ddof=1)  # test_real_share_shortcut_matches_recursion_...
+    return max(detectable_relative_error(np.sqrt((mo[k2] - mo[k] ** 2) / 70_000), mo[k])
+               for k, k2 in (("trS", "trS_sq"), ("dd", "dd_sq")))
+
+
 def _binomial(p, n):
     return detectable_relative_error(np.sqrt(p * (1 - p) / n), p)
 
@@ -65,6 +71,34 @@ def _verify_masks():
     n, tpr, fpr = 250000, 0.8, 0.3  # test_verify_keeps_good_at_tpr_and_bad_at_fpr; E N_mask = n·P(mask), N(0, 1) draws
     bad = 2 * norm.cdf(-1.0)
     return max(_binomial(tpr, n * (1 - bad)), _binomial(fpr, n * bad))
+
+
+def _engine_shortcut_full_power():
+    from test_engine_shortcut import FULL, _power, _r_full
+    return max(np.max(d) for d in _power(FULL, _r_full()))
+
+
+def _stability_first_mean_error():
+    from test_stability_slope import STABILITY_R, _mean_error_power
+    return _mean_error_power(1.0, 50, STABILITY_R, 6)[1]
+
+
+def _gaussian_variance_and_std(ddof):
+    from test_gaussian_theory import _variance_cvs
+    ts = np.array([1, 3, 6])  # test_variance_mean_and_std_G1_G2
+    cv = max(np.max(c) for c in _variance_cvs(ts, 30, ddof))
+    return Z * cv / np.sqrt(replicates_for(cv))
+
+
+def _gaussian_logdet(ts):
+    from test_gaussian_theory import _logdet_cv
+    return Z * np.max(_logdet_cv(ts)) / np.sqrt(replicates_for(_logdet_cv(np.array([2, 8]))))
+
+
+def _sigma_tail_bound(R):
+    from lab.theory import categorical as D
+    b = D.sigma_tail_bound(np.arange(61) + 1, M=10, sigma0=1.0, eps=0.5)  # test_d2_sigma_tail_bound_holds
+    return detectable_relative_error(np.sqrt(np.maximum(b * (1 - b), 1 / R) / R), b)
 
 
 def _log_chi2_full_power(M, T, R_of_cv):
@@ -90,6 +124,21 @@ TABLE = {
     "remedies γ = ∞ refit log σ², slow": lambda: _log_chi2_full_power(10, 1, lambda cv: replicates_for(
         max(cv, np.sqrt(2.0)))),
     "remedies γ = ∞ refit μ², slow": lambda: Z * np.sqrt(2.0) / np.sqrt(replicates_for(np.sqrt(2.0))),
+    "mixed_cov real_share shortcut E σ², E μ², R = 70,000": _real_share_shortcut,
+    "engine_shortcut E/Var log σ²_t, E μ_t² at t = 5, 40, slow": _engine_shortcut_full_power,
+    "stability perturbed loop d_1, R = 5,000": _stability_first_mean_error,
+    "gaussian_theory E σ²_t, E σ_t (ddof 0)": lambda: _gaussian_variance_and_std(0),
+    "gaussian_theory E σ²_t, E σ_t (ddof 1)": lambda: _gaussian_variance_and_std(1),
+    "gaussian_theory E log det Σ_t at t = 2, 8": lambda: _gaussian_logdet(np.array([2, 8])),
+    "families_theory fixation probabilities, slow R = 112,000": lambda: max(
+        _binomial(p, 112_000) for p in (0.5, 0.3, 0.2)),
+    "families_theory σ tail (Markov) bound, one-sided, R = 40,000": lambda: _sigma_tail_bound(40_000),
+    "conformance LinearModel noise variance, n = 60,000": lambda: Z * np.sqrt(2 / 60_000),
+    "families_metrics Monte Carlo TV and KL, n = 120,000": lambda: max(
+        Z * 0.5 / np.sqrt(120_000) / (2 * norm.cdf(0.5) - 1), Z / np.sqrt(120_000) / 0.5),
+    "diffusion_core sampler weights, slow n = 150,000": lambda: max(_binomial(p, 150_000) for p in (0.5, 0.3, 0.2)),
+    "diffusion_core churned Heun weights, slow n = 120,000": lambda: max(
+        _binomial(p, 120_000) for p in (0.5, 0.3, 0.2)),
 }
 
 # SE only from the run: the test named asserts δ_min ≤ 3 % on its own SE (fast or slow variant)
@@ -102,7 +151,18 @@ FROM_THE_RUN = {
     "curated categorical loop": "test_remedies_theory::test_curated_loop_matches_exact_update",
     "curated mixture first step": "test_remedies_correctors::test_curate_on_the_mixture_follows_the_exact_first_step",
     "mixed TV bounds (one-sided)": "test_mixed_theory / test_mixed_cov_theory (slow variants)",
+    "mixed_fixed TV bound (one-sided, Augment)": "test_mixed_fixed_theory::test_full_tv_bound_holds_in_simulation",
     "mixed_cov fourth moments": "test_mixed_cov_theory::test_moment_recursion_full_power",
+    "KDE loop E tr Σ_t, E‖μ_t‖² (Replace)": "test_kde_theory::test_*_full_power",
+    "KDE fixed-set pointwise mean/variance, TV sandwich": "test_kde_fixed_theory::test_*_full_power",
+    "KDE Fresh pointwise mean/variance, TV sandwich": "test_kde_mixed_theory::test_*_full_power",
+    "pooled moment recursions, five regimes": "test_gaussian_theory::test_pooled_moments_full_power",
+    "Var(μ_t), E W₂² (G2)": "test_gaussian_theory::test_mean_random_walk_and_w2_G2",
+    "stability perturbed loop E[v_t/v̂]": "test_stability_slope::test_perturbed_loop_matches_the_exact_expected_trajectory",
+    "MAD setting per-coordinate moments (d = 100)": "test_slow_mad_setting::test_fresh_loop_moments_in_mad_setting",
+    "Wright–Fisher time to loss": "test_families_theory::test_d2_time_to_loss_exact_chain_full_power",
+    "exact-denoiser sampler means and stds (n_j random; 3 of 4 samplers strict-xfail there: discretisation bias)":
+        "test_diffusion_core::test_sampler_with_the_exact_denoiser_recovers_the_mixture_full_power",
 }
 
 
@@ -119,6 +179,11 @@ EXCEPTIONS = {
     "verification bad mass at (0.9, 0.3), t = 6": lambda: _verification_vanishing_bad_mass(5 * 60)[-1],
     "gaussian_theory E log σ²_t at t = 0, 1 (|E| ≈ 0)": lambda: max(
         __import__("test_gaussian_theory")._log_variance_power(np.array([0, 1]), 20, 1, 60000)[0]),
+    "gaussian_theory E log det Σ_0 (no drift yet)": lambda: _gaussian_logdet(np.array([0])),
+    "engine_shortcut E log σ²_0 (|E| ≈ 0), slow R": lambda: __import__("test_engine_shortcut")._power(
+        np.array([0]), __import__("test_engine_shortcut")._r_full())[0],
+    "stability perturbed loop d_t, t = 2…6 (d_t = 0.5κ^t → 0)": lambda: min(
+        __import__("test_stability_slope")._mean_error_power(1.0, 50, 5000, 6)[2:]),
 }
 
 
