@@ -99,6 +99,18 @@ def test_held_out_nll_is_the_kde_score():
     np.testing.assert_allclose(np.asarray(kde.log_prob(p, jnp.asarray(y))), peers.kde_score(x, y, 0.3), rtol=1e-10)
 
 
+def test_logsumexp_rows_is_scipys_bit_for_bit():
+    """The peer's in-place log-sum-exp repeats scipy's arithmetic, so the KDE loop's numbers are scipy's exactly."""
+    from scipy.special import logsumexp
+
+    rng = np.random.default_rng(8)
+    a = rng.normal(scale=30.0, size=(40, 57))
+    a[3, 5] = a[3, 9] = a[3].max() + 1.0  # a tied maximum
+    a[7] = -5.0  # a row all tied
+    a[9, :-1] = -1e4  # a row whose other terms underflow to 0
+    np.testing.assert_array_equal(peers.logsumexp_rows(a.copy()), logsumexp(a, axis=1))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("setting,regime", [("Accumulate-Subsample", lab.AccumulateSubsample()),
                                             ("Replace", lab.Replace())])
