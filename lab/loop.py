@@ -23,6 +23,7 @@ from lab.transforms import synthesize
 
 _COMPILED: dict = {}
 _SIZES: dict = {}  # configuration → (param bytes, metric bytes), see ``_metric_bytes``
+_METRIC_BYTES: dict = {}  # (truth, family, metrics, params' shapes) → metric bytes, see ``_metric_bytes``
 
 
 def _describe(obj):
@@ -190,12 +191,19 @@ def _metric_bytes(truth, model, metrics, n: int, size: int) -> tuple[int, int]:
         return p_bytes, 0
     if not getattr(model, "metric_memory_analysis", True):  # families whose metric programs are costly to compile
         return p_bytes, 4 * p_bytes
-    f = jax.jit(lambda p, k: [m(truth, model, p, k) for m in metrics])
-    try:
-        stats = f.lower(p_abs, jax.eval_shape(lambda: key)).compile().memory_analysis()
-        return p_bytes, int(stats.temp_size_in_bytes + stats.output_size_in_bytes)
-    except Exception:  # a backend without memory analysis: a rough stand-in
-        return p_bytes, 4 * p_bytes
+    # the analysed program depends on the truth, the family, the metrics and the params' shapes only: analysed once
+    # per process for all regimes and sizes that share them (e.g. a study's methods, or n under GaussianFit)
+    memo = json.dumps([_describe(truth), _describe(model), [_describe(m) for m in metrics],
+                       [(str(a.shape), str(a.dtype)) for a in jax.tree.leaves(p_abs)], str(jax.tree.structure(p_abs))],
+                      sort_keys=True, default=repr)
+    if memo not in _METRIC_BYTES:
+        f = jax.jit(lambda p, k: [m(truth, model, p, k) for m in metrics])
+        try:
+            stats = f.lower(p_abs, jax.eval_shape(lambda: key)).compile().memory_analysis()
+            _METRIC_BYTES[memo] = int(stats.temp_size_in_bytes + stats.output_size_in_bytes)
+        except Exception:  # a backend without memory analysis: a rough stand-in
+            _METRIC_BYTES[memo] = 4 * p_bytes
+    return p_bytes, _METRIC_BYTES[memo]
 
 
 def _per_replicate_bytes(buffer, dim, gens, param_bytes, metric_bytes, chunk) -> int:
