@@ -3,10 +3,14 @@
 One replicate is a pure function of its key: generation 0 fits the n real samples; each generation t ≥ 1 draws m
 synthetic samples from generation t − 1 (through the regime's transforms), draws fresh real samples if the regime asks,
 lets the regime assemble the training buffer, and refits. Generations run under ``jax.lax.scan``; replicates under
-``jax.vmap``, in chunks of ``batch_size`` (the last chunk padded), compiled once per configuration. Replicate r uses
-``fold_in(key, r)``, so its numbers do not depend on how many replicates run or how they are batched, up to float64
-rounding: XLA:CPU may vectorise a batched reduction differently for another batch shape, which can move the last bit
-of a fit (README, Reproducibility).
+``jax.vmap``, in chunks of ``batch_size`` (the last chunk padded). Replicate r uses ``fold_in(key, r)``, so its numbers
+do not depend on how many replicates run or how they are batched, up to float64 rounding: XLA:CPU may vectorise a
+batched reduction differently for another batch shape, which can move the last bit of a fit (README, Reproducibility).
+
+Two programs, each compiled once per process and input shape: the loop's (the fitted params of every generation), per
+configuration, and the metrics' (their values from those params), per truth, family, metrics and generation count. XLA
+compiles a program in time that grows with its size, and sample-based metrics are often most of it, so the runs of a
+study that differ only in their regime or n (its methods, its settings) compile the metrics once.
 """
 from __future__ import annotations
 
@@ -23,8 +27,9 @@ import xarray as xr
 from lab import _checks, keys
 from lab.transforms import synthesize
 
-_COMPILED: dict = {}
+_COMPILED: dict = {}  # loop programs, by configuration (the metrics left out), and metric programs, by theirs
 _SIZES: dict = {}  # configuration → (param bytes, metric bytes), see ``_metric_bytes``
+_METRIC_BYTES: dict = {}  # (truth, family, metrics, params' shapes) → metric bytes, see ``_metric_bytes``
 
 
 def _describe(obj):
@@ -32,6 +37,20 @@ def _describe(obj):
 
 
 def _replicate_fn(truth, model, regime, metrics, n: int, generations: int, metric_chunk: int | None = None):
+    """rkeys (batch,) → (params of every generation, metric values): the loop program (``_loop_fn``) then the
+    metric program (``_metric_fn``), compiled separately, so runs that differ only in their regime share the second."""
+    run, measure = _loop_fn(truth, model, regime, n, generations), _metric_fn(truth, model, metrics, generations,
+                                                                              metric_chunk)
+
+    def fn(rkeys):
+        allp = run(rkeys)
+        return allp, measure(rkeys, allp)
+
+    return fn
+
+
+def _loop_fn(truth, model, regime, n: int, generations: int):
+    """The loop program: rkeys (batch,) → the fitted params of generations 0..G (leading axes (batch, G + 1))."""
     plan = regime.plan(n, generations)
     size = max(n, plan.buffer)  # every fit sees this many rows, so params keep one shape across generations
 
@@ -63,16 +82,23 @@ def _replicate_fn(truth, model, regime, metrics, n: int, generations: int, metri
             return (params, state), params
 
         _, ps = jax.lax.scan(body, (p0, s0), jnp.arange(1, generations + 1))
-        allp = jax.tree.map(lambda a, b: jnp.concatenate([a[None], b]), p0, ps)
+        return jax.tree.map(lambda a, b: jnp.concatenate([a[None], b]), p0, ps)
 
+    return jax.jit(jax.vmap(one))
+
+
+def _metric_fn(truth, model, metrics, generations: int, metric_chunk: int | None = None):
+    """The metric program: (rkeys (batch,), params of generations 0..G) → {metric name: (batch, G + 1) values}. It
+    depends on the truth, the family, the metrics and the params' shapes, not on the regime."""
+
+    def one(rkey, allp):
         def measure(p, t):
             mk = keys.stream(keys.cell_key(rkey, t), keys.METRIC)
             # each metric's key depends on its name only, so adding or reordering metrics changes no other value
             return {m.name: m(truth, model, p, key=jax.random.fold_in(mk, zlib.crc32(m.name.encode())))
                     for m in metrics}
 
-        values = _measure_generations(measure, allp, generations, metric_chunk)
-        return allp, values
+        return _measure_generations(measure, allp, generations, metric_chunk)
 
     return jax.jit(jax.vmap(one))
 
@@ -193,12 +219,19 @@ def _metric_bytes(truth, model, metrics, n: int, size: int) -> tuple[int, int]:
         return p_bytes, 0
     if not getattr(model, "metric_memory_analysis", True):  # families whose metric programs are costly to compile
         return p_bytes, 4 * p_bytes
-    f = jax.jit(lambda p, k: [m(truth, model, p, key=k) for m in metrics])
-    try:
-        stats = f.lower(p_abs, jax.eval_shape(lambda: key)).compile().memory_analysis()
-        return p_bytes, int(stats.temp_size_in_bytes + stats.output_size_in_bytes)
-    except Exception:  # a backend without memory analysis: a rough stand-in
-        return p_bytes, 4 * p_bytes
+    # the analysed program depends on the truth, the family, the metrics and the params' shapes only: analysed once
+    # per process for all regimes and sizes that share them (e.g. a study's methods)
+    memo = json.dumps([_describe(truth), _describe(model), [_describe(m) for m in metrics],
+                       [(str(a.shape), str(a.dtype)) for a in jax.tree.leaves(p_abs)], str(jax.tree.structure(p_abs))],
+                      sort_keys=True, default=repr)
+    if memo not in _METRIC_BYTES:
+        f = jax.jit(lambda p, k: [m(truth, model, p, key=k) for m in metrics])
+        try:
+            stats = f.lower(p_abs, jax.eval_shape(lambda: key)).compile().memory_analysis()
+            _METRIC_BYTES[memo] = int(stats.temp_size_in_bytes + stats.output_size_in_bytes)
+        except Exception:  # a backend without memory analysis: a rough stand-in
+            _METRIC_BYTES[memo] = 4 * p_bytes
+    return p_bytes, _METRIC_BYTES[memo]
 
 
 def _per_replicate_bytes(buffer, dim, gens, param_bytes, metric_bytes, chunk) -> int:
@@ -385,10 +418,21 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
     if check_memory:
         _check_memory(regime, n, generations, replicates, limits, dim=dim, row_bytes=row_bytes, param_bytes=p_bytes,
                       metric_bytes=m_bytes, n_metrics=len(metrics), batch=batch, chunk=chunk)
-    cache_key = (config_json, batch, chunk)
-    fn = _COMPILED.get(cache_key)
-    if fn is None:
-        fn = _COMPILED[cache_key] = _replicate_fn(truth, model, regime, metrics, n, generations, chunk)
+    # two programs (``_replicate_fn``): the loop's, per configuration without the metrics, and the metrics', per
+    # truth, family, metrics and generation count, so runs that differ in regime or n share the latter (jit compiles
+    # each once per input shape)
+    loop_key = ("loop", json.dumps({k: v for k, v in config.items() if k != "metrics"}, sort_keys=True, default=repr))
+    metric_key = ("metrics", json.dumps([config["truth"], config["model"], config["metrics"], generations],
+                                        sort_keys=True, default=repr), chunk)
+    if loop_key not in _COMPILED:
+        _COMPILED[loop_key] = _loop_fn(truth, model, regime, n, generations)
+    if metric_key not in _COMPILED:
+        _COMPILED[metric_key] = _metric_fn(truth, model, metrics, generations, chunk)
+    run, measure = _COMPILED[loop_key], _COMPILED[metric_key]
+
+    def fn(rkeys):
+        allp = run(rkeys)
+        return allp, measure(rkeys, allp)
     batch, sharding = _devices_layout(batch)
     chunks = []
     starts = range(0, replicates, batch)
