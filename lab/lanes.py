@@ -1,5 +1,5 @@
-"""Many training-set rules in ONE compiled loop: the real count r, the synthetic amount m and the source of the real rows
-(the fixed generation-0 set or fresh draws) are traced inputs, one lane per (setting, replicate).
+"""Many training-set rules in ONE compiled loop: the real count r, the synthetic amount m and the source of the real
+rows (the fixed generation-0 set or fresh draws) are traced inputs, one lane per (setting, replicate).
 
 ``lab.simulate`` compiles one program per configuration, so a grid of synthetic amounts m, or the regimes Replace /
 Augment / Fresh side by side, each compile the whole loop again; for small models the compilation costs more than the

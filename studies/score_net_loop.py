@@ -1,4 +1,4 @@
-# ~220 lines, above the gallery's ~150: two truths × three regimes with density and scatter panels, plus full's F1 panels.
+# ~245 lines, above the gallery's ~150: two truths × three regimes with density and scatter panels, full's F1 panels.
 """The score network in the loop: Replace drifts from the truth, Augment and Fresh stay near generation 0.
 
 Claim tested: with a one-hidden-layer score network retrained every generation, training only on the previous model's
