@@ -3,7 +3,9 @@
 The runners the studies ``score_net_loop`` (F1 panels) and ``phase_transition`` (score-network column) share: one
 ``lab.ScoreNetDiffusion`` (one hidden layer, retrained from scratch every generation) in ``lab.simulate``, TV to N(0, 1)
 from the model's exact probability-flow density by quadrature (``lab.metrics.GridTV`` on [−6, 6]), returned as
-``{"tv": lab.analysis.summarize(TV (replicate, generation 0…G))}``: arrays of length G + 1.
+``{"tv": lab.analysis.summarize(TV (replicate, generation 0…G))}``: arrays of length G + 1. ``n01_lane`` runs the same
+loop as one lane of ``lab.lanes`` (a fixed real set or fresh real data, m ≤ ``capacity``): every m of a grid then shares
+one compiled loop per process instead of compiling its own.
 """
 from __future__ import annotations
 
@@ -48,4 +50,25 @@ def scorenet_tv_replace(n: int, generations: int, replicates: int, seed: int, wi
     return n01_run(lab.Replace(), n, generations, replicates, seed, width, steps, batch, lr, grid)
 
 
-__all__ = ["LO", "HI", "scorenet", "n01_run", "scorenet_tv_vs_m", "scorenet_tv_replace"]
+def n01_lane(setting: str, n: int, m: int, capacity: int, generations: int, replicates: int, seed: int, width: int = 64,
+             steps: int = 2000, batch: int = 256, lr: float = 1e-2, grid: int = 241) -> dict:
+    """One ``lab.lanes`` lane on N(0, 1): "fixed" = ``lab.Augment(synthetic=m)`` (m ≥ 1: the same n real points every
+    generation plus m samples of the previous model), "fresh" = ``lab.Fresh(real=n, synthetic=m)`` (m ≥ 0). Cells with
+    the same (n, capacity, generations, network, grid) share one compiled loop; the numbers are those of
+    ``lab.simulate`` under that regime, up to float32 rounding."""
+    import lab
+    from lab import lanes
+    from lab.analysis import summarize
+    from lab.metrics.grid import GridTV
+
+    if setting not in ("fixed", "fresh"):
+        raise ValueError(f"setting must be 'fixed' or 'fresh', got {setting!r}")
+    if setting == "fixed" and m < 1:
+        raise ValueError(f"m must be >= 1 with a fixed real set (m = 0 is generation 0 at every generation), got {m}")
+    lane = lanes.Lane.augment(n, m, seed) if setting == "fixed" else lanes.Lane.fresh_data(n, m, seed)
+    tv = lanes.run(lab.Gaussian([0.0], [[1.0]]), scorenet(width, steps, batch, lr), GridTV(LO, HI, points=grid),
+                   [lane], n=n, capacity=capacity, generations=generations, replicates=replicates, batch=replicates)[0]
+    return {"tv": summarize(tv)}
+
+
+__all__ = ["LO", "HI", "scorenet", "n01_run", "n01_lane", "scorenet_tv_vs_m", "scorenet_tv_replace"]

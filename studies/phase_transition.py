@@ -18,9 +18,12 @@ back (``kde_mixed``, ``kde_fixed`` docstrings).
 
 Setting: truth N(0, 1); generation 0 fits n real points; TV(model_i, truth) at generations i = 2…5 against m on a log
 grid that includes m = 0 (with a fixed real set, m = 0 is the real-only fit at every generation). Rows: fixed real set,
-fresh data. Columns: Gaussian refit (exact 1-D TV), oracle KDE (TV by quadrature), and in the full preset the
-one-hidden-layer score network (``lab.scorenet_runs``; measured, no bound). Cells of one (setting, family) share one
-seed across m (common random numbers), so differences along m are paired over replicates.
+fresh data. Columns: Gaussian refit (exact 1-D TV), oracle KDE (TV by quadrature), and the one-hidden-layer score
+network (``lab.scorenet_runs``; measured, no bound, not judged: a coarse m grid and few replicates in the quick preset,
+the fine grid in the full one). Cells of one (setting, family) share one seed across m (common random numbers), so
+differences along m are paired over replicates. Every cell is a lane of ``lab.lanes``: the m of a family share one
+compiled loop (one buffer of n + capacity rows, the unused rows at weight 0), and both settings share it too; the
+numbers are those of ``lab.simulate`` under ``Augment`` / ``Fresh``, up to rounding (tests/test_lanes.py).
 
 Verdict rule (the family's paired t, α = 0.05 one-sided, Bonferroni over the interior m searched; the earlier ad hoc
 "3 paired SE" replaced by it): at the last generation shown, with a fixed real set the Gaussian and the oracle KDE each
@@ -34,13 +37,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lab.scorenet_runs import n01_run, scorenet_tv_vs_m  # noqa: F401 (cells)
+from lab.scorenet_runs import n01_lane  # noqa: F401 (cells)
 
 NAME = "phase_transition"
 CLAIM = ("TV vs synthetic amount m: with ONE fixed real set (F1's setting, Augment) the Gaussian refit and the oracle "
          "KDE rise then fall, as F1 says (threshold m†(i) from the lab's bounds); with fresh real data (Fresh) the "
-         "Gaussian refit falls then rises instead, the oracle KDE still rises then falls; the score network (full "
-         "preset) is measured in both settings, without a bound")
+         "Gaussian refit falls then rises instead, the oracle KDE still rises then falls; the score network is "
+         "measured in both settings, without a bound")
 SETTINGS = ("fixed", "fresh")  # fixed: lab.Augment(synthetic=m); fresh: lab.Fresh(real=n, synthetic=m)
 FAMILIES = ("gauss", "kde", "net")
 
@@ -59,15 +62,19 @@ class Config:
     tv_nodes: int = 256  # quadrature nodes on [−tv_range, tv_range] for the KDE's TV (GridTV)
     tv_range: float = 7.0  # half-width of the TV grid; the truth's mass outside is 2.6e−12 (GridTV's error bound)
     ddof: int = 1  # Gaussian refit: unbiased variance (the theory curves use the same ddof)
-    net_ms: tuple = ()  # synthetic amounts m, score network (measured, not judged; 14 network loops: full preset)
-    net_replicates: int = 8  # replicates per m, score network (one-hidden-layer, lab.ScoreNetDiffusion)
+    capacities: tuple = (80, 640)  # buffer capacities (n + capacity rows; each family's largest m is one too):
+    # cells of one capacity share a compiled loop (both settings); a fit and the KDE's TV cost O(n + capacity), so each
+    # m runs in the smallest capacity that holds it: a few compilations instead of one per (setting, m)
+    net_ms: tuple = (0, 20, 80, 320)  # synthetic amounts m, score network (measured, not judged; coarse grid)
+    net_replicates: int = 4  # replicates per m, score network (one-hidden-layer, lab.ScoreNetDiffusion)
     net_width: int = 64  # hidden units of the score network
     net_steps: int = 2000  # Adam steps per fit (the default budget of ScoreNetDiffusion)
     seed: int = 44  # base seed; each family and setting adds its own offset
 
 
-# quick: the judged families on a coarse m grid (each m compiles its own loop; the extrema at m = 80 and 640 and both
-# ends are kept); the network column (14 network loops) and the fine grids go to full
+# quick: the judged families on a coarse m grid (the extrema at m = 80 and 640 and both ends are kept) and the network
+# on a coarser one with few replicates (measured, not judged: its cost is the training, 7 lanes × replicates × 6 fits);
+# full: the fine grids
 PRESETS = {"quick": Config(),
            "full": Config(ms=(0, 2, 5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560), gauss_replicates=20000,
                           kde_ms=(0, 10, 40, 80, 160, 320, 640, 2560), kde_replicates=2000, scott_replicates=1000,
@@ -75,84 +82,87 @@ PRESETS = {"quick": Config(),
                           net_ms=(0, 5, 10, 20, 40, 80, 160, 320, 640), net_replicates=32)}
 
 
-def _regime(setting: str, n: int, m: int):
-    """The training-set rule of a setting; None for the fixed real set with m = 0 (the real-only fit, generation 0)."""
-    import lab
+TRUTH = dict(mean=[0.0], cov=[[1.0]])  # N(0, 1)
 
-    if setting == "fresh":
-        return lab.Fresh(real=n, synthetic=m)
-    if setting != "fixed":
+
+def _lane(setting: str, n: int, m: int, seed: int):
+    """The training-set rule of a setting as a ``lab.lanes.Lane``: "fixed" = ``lab.Augment(synthetic=m)`` (with m = 0
+    the real set refitted, i.e. generation 0 at every i for the deterministic fits), "fresh" = ``lab.Fresh(real=n,
+    synthetic=m)``."""
+    from lab.lanes import Lane
+
+    if setting not in SETTINGS:
         raise ValueError(f"setting must be 'fixed' or 'fresh', got {setting!r}")
-    return lab.Augment(synthetic=m) if m > 0 else None
+    return Lane.augment(n, m, seed) if setting == "fixed" else Lane.fresh_data(n, m, seed)
 
 
-def _run(model, metric, name, setting, n, m, generations, replicates, seed, **kw) -> dict:
-    """TV per (replicate, generation 0…generations), summarised, with the values (float32) for paired differences
-    across m; the fixed set's m = 0 is generation 0 repeated."""
+def _run(model, metric, setting, n, m, capacity, generations, replicates, seed, batch) -> dict:
+    """TV per (replicate, generation 0…generations) from one lane of ``lab.lanes`` (every m up to ``capacity`` shares
+    one compiled loop; the same numbers as ``lab.simulate`` under the setting's regime, up to rounding), summarised,
+    with the values (float32) for paired differences across m."""
     import lab
+    from lab import lanes
     from lab.analysis import summarize
 
-    reg = _regime(setting, n, m)
-    ds = lab.simulate(lab.Gaussian([0.0], [[1.0]]), model, reg or lab.Fresh(real=n, synthetic=0), n=n,
-                      generations=generations if reg else 0, replicates=replicates, key=seed, metrics=[metric], **kw)
-    tv = ds[name].values if reg else np.repeat(ds[name].values[:, :1], generations + 1, axis=1)
+    if not 0 <= m <= capacity:
+        raise ValueError(f"m must be in [0, capacity = {capacity}], got {m}")
+    tv = lanes.run(lab.Gaussian(**TRUTH), model, metric, [_lane(setting, n, m, seed)], n=n, capacity=capacity,
+                   generations=generations, replicates=replicates, batch=min(replicates, batch))[0]
     return {"tv": summarize(tv), "tv_values": tv.astype(np.float32)}
 
 
-def gaussian_run(n: int, m: int, generations: int, replicates: int, ddof: int, seed: int,
-                 setting: str = "fresh") -> dict:
+def gaussian_run(n: int, m: int, generations: int, replicates: int, ddof: int, seed: int, setting: str = "fresh",
+                 capacity: int = 640) -> dict:
     """Gaussian refit in ``setting`` ("fixed": Augment; "fresh": Fresh): exact 1-D TV to N(0, 1)."""
     import lab
 
-    return _run(lab.GaussianFit(ddof=ddof), lab.metrics.TV(), "tv", setting, n, m, generations, replicates, seed)
+    return _run(lab.GaussianFit(ddof=ddof), lab.metrics.TV(), setting, n, m, capacity, generations, replicates, seed,
+                2000)
 
 
 def kde_run(n: int, m: int, generations: int, replicates: int, bandwidth, nodes: int, half_width: float, seed: int,
-            scale: float | None = None, setting: str = "fresh") -> dict:
+            scale: float | None = None, setting: str = "fresh", capacity: int = 2560) -> dict:
     """KDE refit in ``setting`` (``lab.KDE(bandwidth, scale=scale)``; scale = σ makes the rule an oracle): TV to
     N(0, 1) by quadrature (``lab.metrics.GridTV``, trapezoid rule)."""
     import lab
     from lab.metrics.grid import GridTV
 
     return _run(lab.KDE(bandwidth, scale=scale), GridTV(-half_width, half_width, points=nodes, rule="trapezoid"),
-                "tv_grid", setting, n, m, generations, replicates, seed, batch_size=50)
+                setting, n, m, capacity, generations, replicates, seed, 50)
 
 
-def net_fixed_run(n: int, m: int, generations: int, replicates: int, seed: int, width: int, steps: int) -> dict:
-    """Score network with a fixed real set (``lab.Augment(synthetic=m)``; ``lab.scorenet_runs``); m = 0 is generation
-    0 at every i."""
-    import lab
-
-    reg = _regime("fixed", n, m)
-    out = n01_run(reg or lab.Fresh(real=n, synthetic=0), n, generations if reg else 0, replicates, seed, width,
-                  steps, 256, 1e-2, 241)
-    if reg is None:
-        out = {"tv": {k: (np.repeat(np.asarray(v)[:1], generations + 1) if np.ndim(v) else v)
-                      for k, v in out["tv"].items()}}
-    return out
+def _capacity(m: int, capacities) -> int:
+    """The smallest buffer capacity ≥ m (``lab.lanes``: cells of one capacity share one compiled loop)."""
+    return min(c for c in capacities if c >= m)
 
 
 def cells(cfg: Config):
     from lab.study import Cell
 
     g, tv = max(cfg.generations), dict(nodes=cfg.tv_nodes, half_width=cfg.tv_range)
-    kde = dict(n=cfg.n, generations=g, bandwidth=cfg.kde_bandwidth, **tv)
-    # every (setting, family) shares one seed across m: common random numbers, paired differences along m
+    kde = dict(n=cfg.n, generations=g, bandwidth=cfg.kde_bandwidth, scale=cfg.kde_scale, **tv)
+    caps = {f: tuple(sorted(set(cfg.capacities) | {max(ms)})) for f, ms in (("gauss", cfg.ms), ("kde", cfg.kde_ms))}
+    # every (setting, family) shares one seed across m: common random numbers, paired differences along m; the cells
+    # of one family and capacity share one compiled loop, in both settings (the network: one capacity for all m)
     out = [Cell(f"{st}-gauss-m{m}", gaussian_run, dict(n=cfg.n, m=m, generations=g, replicates=cfg.gauss_replicates,
-                                                       ddof=cfg.ddof, seed=cfg.seed + 400 + s, setting=st))
+                                                       ddof=cfg.ddof, seed=cfg.seed + 400 + s, setting=st,
+                                                       capacity=_capacity(m, caps["gauss"])))
            for s, st in enumerate(SETTINGS) for m in cfg.ms]
-    out += [Cell(f"fixed-kde-oracle-m{m}", kde_run, dict(m=m, replicates=cfg.kde_replicates, scale=cfg.kde_scale,
-                                                          seed=cfg.seed + 500, setting="fixed", **kde))
+    out += [Cell(f"fixed-kde-oracle-m{m}", kde_run, dict(m=m, replicates=cfg.kde_replicates, seed=cfg.seed + 500,
+                                                          setting="fixed", capacity=_capacity(m, caps["kde"]), **kde))
             for m in cfg.kde_ms]
-    # fresh-data cells keep their earlier names and arguments (their cached values stay valid)
-    out += [Cell(f"kde-oracle-m{m}", kde_run, dict(m=m, replicates=cfg.kde_replicates, scale=cfg.kde_scale,
-                                                    seed=cfg.seed + 200, **kde)) for m in cfg.kde_ms]
-    out += [Cell(f"kde-m{m}", kde_run, dict(m=m, replicates=cfg.scott_replicates, seed=cfg.seed + 100, **kde))
+    out += [Cell(f"kde-oracle-m{m}", kde_run, dict(m=m, replicates=cfg.kde_replicates, seed=cfg.seed + 200,
+                                                    setting="fresh", capacity=_capacity(m, caps["kde"]), **kde))
+            for m in cfg.kde_ms]
+    out += [Cell(f"kde-m{m}", kde_run, dict(kde, m=m, replicates=cfg.scott_replicates, seed=cfg.seed + 100, scale=None,
+                                            setting="fresh", capacity=_capacity(m, caps["kde"])))
             for m in cfg.kde_ms if cfg.scott_replicates > 0]
-    net = dict(n=cfg.n, generations=g, replicates=cfg.net_replicates, width=cfg.net_width, steps=cfg.net_steps)
-    out += [Cell(f"fixed-net-m{m}", net_fixed_run, dict(m=m, seed=cfg.seed + 600, **net)) for m in cfg.net_ms]
-    out += [Cell(f"net-m{m}", scorenet_tv_vs_m, dict(m=m, seed=cfg.seed + 300 + j, **net))
-            for j, m in enumerate(cfg.net_ms)]
+    net = dict(n=cfg.n, generations=g, replicates=cfg.net_replicates, width=cfg.net_width, steps=cfg.net_steps,
+               capacity=max(cfg.net_ms, default=1))
+    # the fixed set's m = 0 is generation 0 at every i: read from the fixed cells (they share generation 0), not run
+    out += [Cell(f"fixed-net-m{m}", n01_lane, dict(setting="fixed", m=m, seed=cfg.seed + 600, **net))
+            for m in cfg.net_ms if m > 0]
+    out += [Cell(f"net-m{m}", n01_lane, dict(setting="fresh", m=m, seed=cfg.seed + 300, **net)) for m in cfg.net_ms]
     return out
 
 
@@ -165,9 +175,18 @@ def _ms(cfg, family):
     return {"gauss": cfg.ms, "kde": cfg.kde_ms, "net": cfg.net_ms}[family]
 
 
+def _tv(results, setting, family, cfg, m) -> dict:
+    """The summarised TV of one cell; the network's fixed set at m = 0 is generation 0 at every generation, read from
+    the fixed cell of the smallest m > 0 (the fixed cells share their seed, hence generation 0)."""
+    if (setting, family, m) == ("fixed", "net", 0):
+        tv = results[f"fixed-net-m{min(x for x in cfg.net_ms if x > 0)}"]["tv"]
+        return {k: np.full(len(tv["mean"]), tv[k][0]) for k in ("mean", "se")}
+    return results[f"{PREFIX[setting, family]}-m{m}"]["tv"]
+
+
 def _curve(results, setting, family, cfg, i, what="mean"):
     """(m,) simulated E[TV_i] (or its SE) along the family's m grid."""
-    return np.array([results[f"{PREFIX[setting, family]}-m{m}"]["tv"][what][i] for m in _ms(cfg, family)])
+    return np.array([_tv(results, setting, family, cfg, m)[what][i] for m in _ms(cfg, family)])
 
 
 def _theory(cfg, setting, family, i, m) -> dict:
@@ -237,6 +256,11 @@ def summary(results: dict, cfg: Config) -> dict:
     for st in SETTINGS if cfg.net_ms else ():
         mean = _curve(results, st, "net", cfg, i)
         out[f"net_{st}"] = {"m": list(cfg.net_ms), "tv": mean, "se": _curve(results, st, "net", cfg, i, "se")}
+    if cfg.net_ms:
+        out["headline"] += (f" Score network (measured, not judged; {cfg.net_replicates} replicates), E[TV_{i}] at m = "
+                            f"{', '.join(map(str, cfg.net_ms))}: " + "; ".join(
+                                f"{ROW[st]} " + ", ".join(f"{v:.3f}" for v in out[f"net_{st}"]["tv"])
+                                for st in SETTINGS) + ".")
     return out
 
 

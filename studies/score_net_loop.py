@@ -1,4 +1,4 @@
-# ~220 lines, above the gallery's ~150: two truths × three regimes with density and scatter panels, plus full's F1 panels.
+# ~245 lines, above the gallery's ~150: two truths × three regimes with density and scatter panels, full's F1 panels.
 """The score network in the loop: Replace drifts from the truth, Augment and Fresh stay near generation 0.
 
 Claim tested: with a one-hidden-layer score network retrained every generation, training only on the previous model's
@@ -65,40 +65,66 @@ PRESETS = {"quick": Config(),
                           m_replicates=16, synth_ns=(20, 40, 80, 160, 320, 640))}
 
 
-def _regime(name: str, n: int):
-    import lab
+def _lane(name: str, n: int, seed: int):
+    """The regime as a ``lab.lanes`` lane (real rows r, synthetic rows m, fresh?) in a buffer of n real + n synthetic
+    rows: Replace (0, n), Augment(synthetic=n) (n, n, the generation-0 set kept), Fresh(n/2, n/2) (n/2, n/2, fresh)."""
+    from lab.lanes import Lane
 
-    return {"Replace": lambda: lab.Replace(), "Augment": lambda: lab.Augment(synthetic=n),
-            "Fresh": lambda: lab.Fresh(real=n // 2, synthetic=n - n // 2)}[name]()
+    if name not in REGIMES:
+        raise ValueError(f"regime must be one of {REGIMES}, got {name!r}")
+    return {"Replace": Lane.replace(n, seed), "Augment": Lane.augment(n, n, seed),
+            "Fresh": Lane.fresh_data(n // 2, n - n // 2, seed)}[name]
+
+
+_JITTED: dict = {}  # (what, configuration) -> jitted density / sampler, shared by the cells of a process
+
+
+def _jitted(what: str, model, arg):
+    """One jitted function per (what, model, arg) and process: "density" on the grid x = arg (every (replicate,
+    generation) at once), "sample" of arg rows."""
+    import jax
+    import jax.numpy as jnp
+
+    key = (what, repr(model.describe()), repr(np.asarray(arg).tolist()))
+    if key not in _JITTED:
+        if what == "density":
+            x = jnp.asarray(arg)[:, None]
+            one = lambda p: jnp.exp(model.log_prob(p, x))  # noqa: E731
+            _JITTED[key] = jax.jit(jax.vmap(jax.vmap(one)))
+        else:
+            _JITTED[key] = jax.jit(lambda p, k: model.sample(p, key=k, n=int(arg)))
+    return _JITTED[key]
 
 
 def loop_run(dim: int, regime: str, n: int, generations: int, replicates: int, width: int, steps: int, batch: int,
              lr: float, grid: int, tv_samples: int, scatter: int, seed: int) -> dict:
     """One (truth, regime) loop: TV over generations (summarised over replicates) and the model at generations
     0, ⌊G/2⌋, G — 1-D: density on the grid, mean over replicates and replicate 0; 2-D: ``scatter`` samples of
-    replicate 0."""
+    replicate 0. Run as a ``lab.lanes`` lane: the three regimes of a truth share one compiled loop (the numbers of
+    ``lab.simulate`` under the regime, up to float32 rounding)."""
     import jax
-    import jax.numpy as jnp
 
     import lab
+    from lab import lanes
     from lab.analysis import summarize
     from lab.metrics.grid import GridTV
     from lab.metrics.samples import TVMonteCarlo
 
     model = scorenet(width, steps, batch, lr)
     metric = GridTV(LO, HI, points=grid) if dim == 1 else TVMonteCarlo(samples=tv_samples)
-    ds = lab.simulate(lab.GaussianMixture(**(MIX1 if dim == 1 else MIX2)), model, _regime(regime, n), n=n,
-                      generations=generations, replicates=replicates, key=seed, metrics=[metric])
+    truth = lab.GaussianMixture(**(MIX1 if dim == 1 else MIX2))
+    tv, params = lanes.run(truth, model, metric, [_lane(regime, n, seed)], n=n, capacity=n, generations=generations,
+                           replicates=replicates, batch=replicates, return_params=True)[0]
     shown = sorted({0, generations // 2, generations})
-    out = {"tv": summarize(ds[metric.name].values), "shown": shown}
+    out = {"tv": summarize(tv), "shown": shown}
     if dim == 1:
         x, _ = metric.nodes()
-        dens = jax.jit(lambda p: jnp.exp(model.log_prob(p, x[:, None])))
-        q = np.array([[np.asarray(dens(model.params_at(ds, r, g))) for g in shown] for r in range(replicates)])
+        q = np.asarray(_jitted("density", model, x)(jax.tree.map(lambda a: a[:, shown], params)))
         out.update(x=np.asarray(x), density_mean=q.mean(0), density_r0=q[0])
     else:
-        out["samples"] = np.array([np.asarray(model.sample(model.params_at(ds, 0, g), key=jax.random.key(seed + g),
-                                                           n=scatter)) for g in shown])
+        draw = _jitted("sample", model, scatter)
+        out["samples"] = np.array([np.asarray(draw(jax.tree.map(lambda a: a[0, g], params), jax.random.key(seed + g)))
+                                   for g in shown])
     return out
 
 
