@@ -1,7 +1,9 @@
 """The metric contract: a frozen dataclass with a ``name`` and ``__call__(truth, model, params, key) -> scalar``.
 
 The engine evaluates every metric on every (replicate, generation) cell, with a key of its own for metrics that
-estimate by Monte Carlo, and stores it as a Dataset variable named ``metric.name``.
+estimate by Monte Carlo, and stores it as a Dataset variable named ``metric.name``. A metric that computes several
+values from one draw (e.g. several estimators on the same model samples, so the program holds one sampler, not one per
+estimator) sets ``names`` (a tuple) and returns a dict {name: scalar} in that order: one Dataset variable per name.
 """
 from __future__ import annotations
 
