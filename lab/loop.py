@@ -95,8 +95,13 @@ def _metric_fn(truth, model, metrics, generations: int, metric_chunk: int | None
         def measure(p, t):
             mk = keys.stream(keys.cell_key(rkey, t), keys.METRIC)
             # each metric's key depends on its name only, so adding or reordering metrics changes no other value
-            return {m.name: m(truth, model, p, key=jax.random.fold_in(mk, zlib.crc32(m.name.encode())))
-                    for m in metrics}
+            out = {}
+            for m in metrics:
+                v = m(truth, model, p, key=jax.random.fold_in(mk, zlib.crc32(m.name.encode())))
+                if isinstance(v, dict) and list(v) != list(getattr(m, "names", ())):
+                    raise ValueError(f"metric {m.name} returned values {list(v)}, not its names")
+                out.update(v if isinstance(v, dict) else {m.name: v})  # a metric with ``names``: one value each
+            return out
 
         return _measure_generations(measure, allp, generations, metric_chunk)
 
@@ -145,10 +150,16 @@ def _metrics(model, truth, metrics) -> tuple:
             what = f"the class {m.__name__}" if isinstance(m, type) else f"{m!r:.60} (a {type(m).__name__})"
             raise TypeError(f"metrics must be metric objects such as lab.metrics.W2() (instances with a name), "
                             f"got {what}")
-    names = [m.name for m in metrics]
+    names = metric_names(metrics)
     if len(set(names)) != len(names):
         raise ValueError(f"metrics must have distinct names, got {names}")
     return metrics
+
+
+def metric_names(metrics) -> list:
+    """The Dataset variables of ``metrics``: each metric's ``name``, or its ``names`` when it has several values (a
+    metric with ``names`` returns a dict {name: value}, e.g. several estimators on one shared draw of the model)."""
+    return [n for m in metrics for n in (getattr(m, "names", None) or (m.name,))]
 
 
 def min_points(model) -> int:
@@ -356,7 +367,8 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
       generations: generations after generation 0 (≥ 0); the Dataset has generations + 1 entries.
       replicates: independent runs (≥ 1).
       key: a JAX key or an int seed; the same key gives the same bits.
-      metrics: metric objects (``lab.metrics``); None means the family's defaults.
+      metrics: metric objects (``lab.metrics``); None means the family's defaults. A metric with ``names`` returns
+        a dict of several values (one draw shared by several estimators), one Dataset variable each.
       batch_size: replicates per compiled chunk; None picks one by memory, counting the buffers, the fitted params of
         every generation and the metrics' own work space (``_default_batch``; metrics are then also evaluated a few
         generations at a time when all at once would not fit). Results do not depend on it.
@@ -403,7 +415,7 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
     limits = _memory_limits() if check_memory else None
     if check_memory:  # the buffers and the stored metrics alone, before compiling anything of this size
         _check_memory(regime, n, generations, replicates, limits, dim=dim, row_bytes=row_bytes,
-                      n_metrics=len(metrics), batch=batch_size)
+                      n_metrics=len(metric_names(metrics)), batch=batch_size)
     config = {
         "truth": _describe(truth), "model": _describe(model), "regime": _describe(regime),
         "metrics": [_describe(m) for m in metrics], "n": n, "generations": generations,
@@ -417,7 +429,7 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
     batch = batch_size or batch
     if check_memory:
         _check_memory(regime, n, generations, replicates, limits, dim=dim, row_bytes=row_bytes, param_bytes=p_bytes,
-                      metric_bytes=m_bytes, n_metrics=len(metrics), batch=batch, chunk=chunk)
+                      metric_bytes=m_bytes, n_metrics=len(metric_names(metrics)), batch=batch, chunk=chunk)
     # two programs (``_replicate_fn``): the loop's, per configuration without the metrics, and the metrics', per
     # truth, family, metrics and generation count, so runs that differ in regime or n share the latter (jit compiles
     # each once per input shape)
@@ -451,7 +463,7 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
     params, values = jax.tree.map(lambda *a: np.concatenate(a), *chunks)
     ds = _to_dataset(model, params, values, config, replicates, generations, key, first)
     _check_training(ds)
-    _check_finite(ds, {m.name for m in metrics})
+    _check_finite(ds, set(metric_names(metrics)))
     return (ds, params) if return_params else ds
 
 

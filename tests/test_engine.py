@@ -110,3 +110,30 @@ def test_families_holding_points_run_without_capacity():
     for regime in (lab.Accumulate(), lab.Replace(synthetic=30), lab.Fresh(real=10, synthetic=20)):
         ds = lab.simulate(truth, lab.KDE(bandwidth=0.2), regime, n=50, generations=3, replicates=2, key=0, metrics=[])
         assert np.all(np.isfinite(ds["cov"].values))
+
+
+class _Pair:
+    """A metric with two values on one computation (``names``): W₂ and its square."""
+
+    name = "pair"
+    names = ("w2_once", "w2_squared")
+
+    def __init__(self, out=None):
+        self.out = out or self.names
+
+    def describe(self):
+        return {"name": self.name, "out": list(self.out)}
+
+    def __call__(self, truth, model, params, *, key):
+        w = lab.metrics.W2()(truth, model, params, key=key)
+        return dict(zip(self.out, (w, w**2)))
+
+
+def test_metric_with_several_names_gives_one_variable_each():
+    ds = sim(metrics=[lab.metrics.W2(), _Pair()])
+    assert ds["w2_once"].shape == (6, 6) and "pair" not in ds
+    np.testing.assert_allclose(ds["w2_squared"].values, ds["w2_once"].values ** 2, rtol=1e-12)
+    with pytest.raises(ValueError, match="distinct names"):
+        sim(metrics=[_Pair(), _Pair()])
+    with pytest.raises(ValueError, match="not its names"):
+        sim(metrics=[_Pair(out=("a", "b"))])

@@ -2,7 +2,9 @@
 (``key`` keyword-only, as everywhere in the lab).
 
 The engine evaluates every metric on every (replicate, generation) cell, with a key of its own for metrics that
-estimate by Monte Carlo, and stores it as a Dataset variable named ``metric.name``.
+estimate by Monte Carlo, and stores it as a Dataset variable named ``metric.name``. A metric that computes several
+values from one draw (e.g. several estimators on the same model samples, so the program holds one sampler, not one per
+estimator) sets ``names`` (a tuple) and returns a dict {name: scalar} in that order: one Dataset variable per name.
 """
 from __future__ import annotations
 

@@ -109,9 +109,43 @@ class DigitsFeatures:
 
 
 @dataclass(frozen=True)
+class RingPanel:
+    """The ring's four in-jit metrics on one draw of ``max(n_eval, pr_samples)`` model samples (one sampler in the
+    engine's program instead of four): sliced W₂ (Rabin et al. 2011) of the first n_eval to n_eval truth draws, the NLL
+    under the truth of the first n_eval, k-NN precision/recall (Kynkäänniemi et al. 2019) of the first pr_samples
+    against pr_samples truth draws (``lab.metrics.samples``). Per-sample seeds: the first m draws are those of
+    ``model.sample(…, n=m)``. Values: ``names`` (the Dataset variables)."""
+
+    n_eval: int = 1000
+    projections: int = 64
+    pr_samples: int = 1000
+    k: int = 5
+    name = "ring_panel"
+    names = ("sliced_w2", "nll_under_truth", "precision", "recall")
+
+    def describe(self) -> dict:
+        return {"name": self.name, "kind": "RingPanel", "n_eval": self.n_eval, "projections": self.projections,
+                "pr_samples": self.pr_samples, "k": self.k}
+
+    def __call__(self, truth, model, params, *, key):
+        import jax
+        import jax.numpy as jnp
+
+        from lab.metrics.samples import knn_precision_recall, sliced_w2
+
+        km, kw, kp, kd = (jax.random.fold_in(key, i) for i in range(4))
+        x = model.sample(params, key=km, n=max(self.n_eval, self.pr_samples)).astype(jnp.result_type(float))
+        m, pr = self.n_eval, self.pr_samples
+        p, r = knn_precision_recall(truth.sample(key=kp, n=pr).astype(x.dtype), x[:pr], self.k)
+        return {"sliced_w2": sliced_w2(truth.sample(key=kw, n=m).astype(x.dtype), x[:m], key=kd,
+                                       projections=self.projections),
+                "nll_under_truth": -jnp.mean(truth.log_prob(x[:m])), "precision": p, "recall": r}
+
+
+@dataclass(frozen=True)
 class OfBase:
     """A metric of a SIMS family's *unguided* base model θ_t (``metric`` applied to (family.base, params.base)); the
-    Dataset variable is ``base_<metric name>``."""
+    Dataset variable is ``base_<metric name>`` (``base_<name>`` for each of a metric's ``names``)."""
 
     metric: object = None
 
@@ -119,11 +153,16 @@ class OfBase:
     def name(self) -> str:
         return f"base_{self.metric.name}"
 
+    @property
+    def names(self):
+        return tuple(f"base_{n}" for n in getattr(self.metric, "names", None) or ()) or None
+
     def describe(self) -> dict:
         return {"name": self.name, "kind": "OfBase", "metric": self.metric.describe()}
 
     def __call__(self, truth, model, params, *, key):
-        return self.metric(truth, model.base, params.base, key=key)
+        v = self.metric(truth, model.base, params.base, key=key)
+        return {f"base_{k}": x for k, x in v.items()} if isinstance(v, dict) else v
 
 
 def ring(settings: dict):
