@@ -64,7 +64,7 @@ def test_ring_panel_is_the_four_estimators_on_one_draw():
     x0 = tr.sample(key=jax.random.key(0), n=TINY["n"])
     params = fam.fit(x0, jnp.ones(TINY["n"]), key=jax.random.key(1))
     panel, key = worlds.RingPanel(30, 8, 20), jax.random.key(2)
-    got = panel(tr, fam, params, key)
+    got = panel(tr, fam, params, key=key)
     assert tuple(got) == panel.names
     km, kw, kp, kd = (jax.random.fold_in(key, i) for i in range(4))
     x = fam.sample(params, key=km, n=30)
