@@ -31,7 +31,7 @@ DRIVER = ("import sys, importlib\nfrom lab import study\nm = importlib.import_mo
 def measure(tree: Path) -> tuple[float, float]:
     """(CPU seconds, wall seconds) of one cold run of the quick preset from source tree ``tree``."""
     with tempfile.TemporaryDirectory(prefix="simsbench-") as tmp:
-        env = dict(os.environ, PYTHONPATH=str(tree), LAB_CACHE_DIR=f"{tmp}/cache", MPLBACKEND="Agg",
+        env = dict(os.environ, PYTHONPATH=str(tree), TQDM_DISABLE="1", LAB_CACHE_DIR=f"{tmp}/cache", MPLBACKEND="Agg",
                    LAB_COMPILATION_CACHE_DIR=f"{tmp}/jax")
         env.pop("JAX_COMPILATION_CACHE_DIR", None)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
