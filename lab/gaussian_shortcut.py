@@ -18,7 +18,7 @@ def split(N: int, rho: float) -> tuple[int, int]:
     return n, N - n
 
 
-def fresh_shortcut(key, *, n: int, m: int, generations: int, replicates: int, ddof: int):
+def fresh_shortcut(*, key, n: int, m: int, generations: int, replicates: int, ddof: int):
     """Replicate r, generation t uses fold_in(fold_in(key, r), t), streams REAL and SYNTHETIC (``lab.keys``).
 
     Returns (μ, σ²), each (replicates, generations + 1)."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
@@ -49,19 +49,19 @@ class Lane:
     real: int
     synthetic: int
     fresh: bool
-    seed: int
+    seed: int = field(kw_only=True)  # keyword-only, as every seed and key in the lab
 
     @staticmethod
-    def replace(n: int, seed: int) -> "Lane":
-        return Lane(0, n, False, seed)
+    def replace(n: int, *, seed: int) -> "Lane":
+        return Lane(0, n, False, seed=seed)
 
     @staticmethod
-    def augment(n: int, m: int, seed: int) -> "Lane":
-        return Lane(n, m, False, seed)
+    def augment(n: int, m: int, *, seed: int) -> "Lane":
+        return Lane(n, m, False, seed=seed)
 
     @staticmethod
-    def fresh_data(real: int, m: int, seed: int) -> "Lane":
-        return Lane(real, m, True, seed)
+    def fresh_data(real: int, m: int, *, seed: int) -> "Lane":
+        return Lane(real, m, True, seed=seed)
 
 
 def _describe(obj):
@@ -106,7 +106,7 @@ def _program(truth, model, metric, n: int, capacity: int, generations: int):
 
         def measure(p, t):
             mk = keys.stream(keys.cell_key(rkey, t), keys.METRIC)
-            return metric(truth, model, p, jax.random.fold_in(mk, name_key))
+            return metric(truth, model, p, key=jax.random.fold_in(mk, name_key))
 
         return allp, jax.vmap(measure)(allp, jnp.arange(generations + 1))
 

@@ -20,7 +20,7 @@ def scorenet(width: int, steps: int, batch: int, lr: float):
     return lab.ScoreNetDiffusion(width, steps=steps, batch=batch, lr=lr)
 
 
-def n01_run(regime, n: int, generations: int, replicates: int, seed: int, width: int, steps: int, batch: int,
+def n01_run(regime, n: int, generations: int, replicates: int, *, seed: int, width: int, steps: int, batch: int,
             lr: float, grid: int) -> dict:
     """The score network under ``regime`` on N(0, 1), n real points at generation 0: ``{"tv": summarize(...)}``."""
     import lab
@@ -32,26 +32,28 @@ def n01_run(regime, n: int, generations: int, replicates: int, seed: int, width:
     return {"tv": summarize(ds["tv_grid"].values)}
 
 
-def scorenet_tv_vs_m(n: int, m: int, generations: int, replicates: int, seed: int, width: int = 64, steps: int = 2000,
-                     batch: int = 256, lr: float = 1e-2, grid: int = 241) -> dict:
+def scorenet_tv_vs_m(n: int, m: int, generations: int, replicates: int, *, seed: int, width: int = 64,
+                     steps: int = 2000, batch: int = 256, lr: float = 1e-2, grid: int = 241) -> dict:
     """``lab.Fresh(real=n, synthetic=m)``: n fresh real points plus m samples of the previous model every generation;
     m = 0 gives independent fits on n fresh real points every generation."""
     import lab
 
-    return n01_run(lab.Fresh(real=n, synthetic=m), n, generations, replicates, seed, width, steps, batch, lr, grid)
+    return n01_run(lab.Fresh(real=n, synthetic=m), n, generations, replicates, seed=seed, width=width, steps=steps,
+                   batch=batch, lr=lr, grid=grid)
 
 
-def scorenet_tv_replace(n: int, generations: int, replicates: int, seed: int, width: int = 64, steps: int = 2000,
+def scorenet_tv_replace(n: int, generations: int, replicates: int, *, seed: int, width: int = 64, steps: int = 2000,
                         batch: int = 256, lr: float = 1e-2, grid: int = 241) -> dict:
     """Fully synthetic training (``lab.Replace()``): generation 0 fits n real points, every later generation n
     samples of the previous model only."""
     import lab
 
-    return n01_run(lab.Replace(), n, generations, replicates, seed, width, steps, batch, lr, grid)
+    return n01_run(lab.Replace(), n, generations, replicates, seed=seed, width=width, steps=steps, batch=batch, lr=lr,
+                   grid=grid)
 
 
-def n01_lane(setting: str, n: int, m: int, capacity: int, generations: int, replicates: int, seed: int, width: int = 64,
-             steps: int = 2000, batch: int = 256, lr: float = 1e-2, grid: int = 241) -> dict:
+def n01_lane(setting: str, n: int, m: int, capacity: int, generations: int, replicates: int, *, seed: int,
+             width: int = 64, steps: int = 2000, batch: int = 256, lr: float = 1e-2, grid: int = 241) -> dict:
     """One ``lab.lanes`` lane on N(0, 1): "fixed" = ``lab.Augment(synthetic=m)`` (m ≥ 1: the same n real points every
     generation plus m samples of the previous model), "fresh" = ``lab.Fresh(real=n, synthetic=m)`` (m ≥ 0). Cells with
     the same (n, capacity, generations, network, grid) share one compiled loop; the numbers are those of
@@ -65,7 +67,7 @@ def n01_lane(setting: str, n: int, m: int, capacity: int, generations: int, repl
         raise ValueError(f"setting must be 'fixed' or 'fresh', got {setting!r}")
     if setting == "fixed" and m < 1:
         raise ValueError(f"m must be >= 1 with a fixed real set (m = 0 is generation 0 at every generation), got {m}")
-    lane = lanes.Lane.augment(n, m, seed) if setting == "fixed" else lanes.Lane.fresh_data(n, m, seed)
+    lane = lanes.Lane.augment(n, m, seed=seed) if setting == "fixed" else lanes.Lane.fresh_data(n, m, seed=seed)
     tv = lanes.run(lab.Gaussian([0.0], [[1.0]]), scorenet(width, steps, batch, lr), GridTV(LO, HI, points=grid),
                    [lane], n=n, capacity=capacity, generations=generations, replicates=replicates, batch=replicates)[0]
     return {"tv": summarize(tv)}

@@ -93,7 +93,7 @@ def _lane(setting: str, n: int, m: int, seed: int):
 
     if setting not in SETTINGS:
         raise ValueError(f"setting must be 'fixed' or 'fresh', got {setting!r}")
-    return Lane.augment(n, m, seed) if setting == "fixed" else Lane.fresh_data(n, m, seed)
+    return Lane.augment(n, m, seed=seed) if setting == "fixed" else Lane.fresh_data(n, m, seed=seed)
 
 
 def _run(model, metric, setting, n, m, capacity, generations, replicates, seed, batch) -> dict:

@@ -66,7 +66,7 @@ def cell_run(N: int, rho: float, generations: int, replicates: int, engine: str,
 
     n, m = split(N, rho)
     if engine == "shortcut":
-        mu, s2 = fresh_shortcut(lab.keys.as_key(seed), n=n, m=m, generations=generations, replicates=replicates,
+        mu, s2 = fresh_shortcut(key=lab.keys.as_key(seed), n=n, m=m, generations=generations, replicates=replicates,
                                 ddof=ddof)
         tv = np.asarray(jax.vmap(jax.vmap(lambda a, b: tv_1d(a, jnp.sqrt(b), 0.0, 1.0)))(mu, s2))
     elif engine == "simulate":

@@ -72,8 +72,8 @@ def _lane(name: str, n: int, seed: int):
 
     if name not in REGIMES:
         raise ValueError(f"regime must be one of {REGIMES}, got {name!r}")
-    return {"Replace": Lane.replace(n, seed), "Augment": Lane.augment(n, n, seed),
-            "Fresh": Lane.fresh_data(n // 2, n - n // 2, seed)}[name]
+    return {"Replace": Lane.replace(n, seed=seed), "Augment": Lane.augment(n, n, seed=seed),
+            "Fresh": Lane.fresh_data(n // 2, n - n // 2, seed=seed)}[name]
 
 
 _JITTED: dict = {}  # (what, configuration) -> jitted density / sampler, shared by the cells of a process

@@ -206,7 +206,7 @@ def test_real_share_shortcut_matches_recursion_and_is_reproducible():
     from lab import gaussian_shortcut as real_share
 
     n, m, g, R = 5, 7, 3, 70_000
-    mu, s2 = (np.asarray(a) for a in real_share.fresh_shortcut(lab.keys.as_key(11), n=n, m=m, generations=g,
+    mu, s2 = (np.asarray(a) for a in real_share.fresh_shortcut(key=lab.keys.as_key(11), n=n, m=m, generations=g,
                                                                  replicates=R, ddof=1))
     mo = mc.moments(n=n, m=m, generations=g, d=1, ddof=1)
     for k, k2 in (("trS", "trS_sq"), ("dd", "dd_sq")):
@@ -214,10 +214,10 @@ def test_real_share_shortcut_matches_recursion_and_is_reproducible():
     for k, x in {"trS": s2, "dd": mu**2, "trS2": s2**2, "dd_trS": mu**2 * s2, "dd_sq": mu**4}.items():
         z = (x.mean(0) - mo[k]) / (x.std(0, ddof=1) / np.sqrt(R))
         assert np.all(np.abs(z) < Z), (k, z)
-    again = np.asarray(real_share.fresh_shortcut(lab.keys.as_key(11), n=n, m=m, generations=g, replicates=R,
+    again = np.asarray(real_share.fresh_shortcut(key=lab.keys.as_key(11), n=n, m=m, generations=g, replicates=R,
                                                  ddof=1)[1])
     assert np.array_equal(again, s2)
-    other = np.asarray(real_share.fresh_shortcut(lab.keys.as_key(12), n=n, m=m, generations=g, replicates=R,
+    other = np.asarray(real_share.fresh_shortcut(key=lab.keys.as_key(12), n=n, m=m, generations=g, replicates=R,
                                                  ddof=1)[1])
     assert not np.array_equal(other, s2)
 
