@@ -43,6 +43,9 @@ def measure(name: str, tmp: Path) -> dict:
     """One study's quick preset in a fresh process with cold caches: wall s, CPU s, peak RSS MiB, exit status."""
     env = dict(os.environ, LAB_CACHE_DIR=str(tmp / "cache"), LAB_COMPILATION_CACHE_DIR=str(tmp / "jax"),
                MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
+    # this process imported lab, which put its own cache folder in JAX_COMPILATION_CACHE_DIR; a child that inherited it
+    # would respect it (lab/_setup.py) and reuse executables compiled earlier on this machine: not cold
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", _RUN, name, str(tmp / "figures")], cwd=ROOT, env=env,
