@@ -35,6 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lab import _checks, keys
+from lab.loop import _devices_layout
 from lab.transforms import synthesize
 
 _PROGRAMS: dict = {}
@@ -117,7 +118,8 @@ def _program(truth, model, metric, n: int, capacity: int, generations: int):
 def run(truth, model, metric, lanes, *, n: int, capacity: int, generations: int, replicates: int, batch: int,
         return_params: bool = False):
     """Run ``replicates`` replicates of every lane in ``lanes`` (``Lane``s) in chunks of ``batch`` lanes × replicates
-    (the last chunk padded, so every chunk has one shape and one compilation).
+    (the last chunk padded, so every chunk has one shape and one compilation), each chunk spread over the devices
+    (``lab.loop._devices_layout``: the chunk rounded up to a multiple of their count).
 
     Returns a list, one entry per lane: the metric's values (replicates, generations + 1) as numpy, or with
     ``return_params`` the pair (values, params pytree with leading axes (replicates, generations + 1)).
@@ -148,11 +150,13 @@ def run(truth, model, metric, lanes, *, n: int, capacity: int, generations: int,
                              for lane in lanes])
     col = lambda f, dt: jnp.asarray(np.repeat([f(lane) for lane in lanes], replicates), dt)  # noqa: E731
     r_, m_, f_ = col(lambda l: l.real, jnp.int32), col(lambda l: l.synthetic, jnp.int32), col(lambda l: l.fresh, bool)
-    size = min(batch, total)
+    # a chunk spread over the CPU devices ``lab`` sets up (one per core), as ``lab.simulate`` does
+    size, sharding = _devices_layout(min(batch, total))
     out = []
     for s in range(0, total, size):
         idx = np.minimum(np.arange(s, s + size), total - 1)  # the last chunk padded with copies of its last lane
-        p, v = fn(rkeys[idx], r_[idx], m_[idx], f_[idx])
+        args = (rkeys[idx], r_[idx], m_[idx], f_[idx])
+        p, v = fn(*(args if sharding is None else jax.device_put(args, sharding)))
         take = min(size, total - s)
         out.append(jax.tree.map(lambda a: np.asarray(a)[:take], (p, v)))
     params, values = jax.tree.map(lambda *a: np.concatenate(a), *out)
