@@ -36,7 +36,12 @@ def fresh_results(tmp_path_factory):
     mp.undo()
 
 
-@pytest.fixture(scope="module", params=NOTEBOOKS, ids=lambda p: p.stem)
+# the two heaviest notebooks at their default sliders (mixing ~75, sims ~50 CPU-s cold) run in `make test-slow`
+HEAVY = {"mixing", "sims"}
+
+
+@pytest.fixture(scope="module", ids=lambda p: p.stem,
+                params=[pytest.param(p, marks=pytest.mark.slow) if p.stem in HEAVY else p for p in NOTEBOOKS])
 def ran(request, fresh_results):
     """(path, outputs, definitions) of one notebook run top to bottom with its default slider values."""
     outputs, defs = _load_app(request.param).run()

@@ -21,6 +21,8 @@ TRUTH = lab.GaussianMixture([0.5, 0.5], [[-2.0, 0.0], [2.0, 1.0]], [np.eye(2), 0
 BASE = lab.Diffusion(MLP(8, 1), EDM(sigma_data=2.0), TrainConfig(steps=20, batch=32, warmup=2), Sampler(steps=8))
 SIMS = lab.SIMS(BASE, omega=1.0, budget=10, synthetic=64)
 N = 64
+# one jitted fit per family for the whole module (a fresh ``jax.jit(BASE.fit)`` per test would trace and compile again)
+FIT_BASE, FIT_SIMS = jax.jit(BASE.fit), jax.jit(SIMS.fit)
 
 
 def _bits(a, b):
@@ -37,13 +39,13 @@ def data():
 def fitted(data):
     """(base params, SIMS params), each from one compiled fit."""
     w = jnp.ones(N)
-    return jax.jit(BASE.fit)(data, w, key=jax.random.key(1)), jax.jit(SIMS.fit)(data, w, key=jax.random.key(1))
+    return FIT_BASE(data, w, key=jax.random.key(1)), FIT_SIMS(data, w, key=jax.random.key(1))
 
 
 # --- reproducibility ------------------------------------------------------------------------------------------
 
 def test_diffusion_fit_same_key_same_bits_different_key_different_bits(data, fitted):
-    fit = jax.jit(BASE.fit)
+    fit = FIT_BASE
     assert _bits(fit(data, jnp.ones(N), key=jax.random.key(1)), fitted[0])
     other = fit(data, jnp.ones(N), key=jax.random.key(2))
     assert not np.array_equal(np.asarray(other.weights["in"]["w"]), np.asarray(fitted[0].weights["in"]["w"]))
@@ -52,7 +54,7 @@ def test_diffusion_fit_same_key_same_bits_different_key_different_bits(data, fit
 
 def test_sims_base_is_the_base_family_fit_at_fold_in_zero(data, fitted):
     """SIMS.fit's base is exactly ``base.fit(x, w, key=fold_in(key, 0))`` (documented key layout)."""
-    again = jax.jit(BASE.fit)(data, jnp.ones(N), key=jax.random.fold_in(jax.random.key(1), 0))
+    again = FIT_BASE(data, jnp.ones(N), key=jax.random.fold_in(jax.random.key(1), 0))
     assert _bits(fitted[1].base, again)
 
 
@@ -115,7 +117,10 @@ def test_denoiser_and_score_space_guidance_agree(fitted):
 
 # --- the engine's replicate rule ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("model", [BASE, pytest.param(SIMS, marks=pytest.mark.slow)], ids=["diffusion", "sims"])
+# slow: two network loops compiled (~60 CPU-s cold); the rule itself is tested on every change with the Gaussian
+# families (tests/test_engine.py::test_replicate_does_not_depend_on_batching)
+@pytest.mark.slow
+@pytest.mark.parametrize("model", [BASE, SIMS], ids=["diffusion", "sims"])
 def test_replicate_does_not_depend_on_how_many_run(model):
     """Replicate 0 of a 3-replicate run equals the 1-replicate run with the same key (every variable, every
     generation): replicate r is a function of (key, r) only. Not bit for bit: XLA:CPU picks other float32 kernels for
@@ -169,7 +174,9 @@ def test_bad_argument_names_the_argument(make, error, name):
         make()
 
 
-@pytest.mark.parametrize("case", ["lr", "data", "aux_lr"])
+# one case on every change; the other two (another network loop compiled each, ~20 CPU-s cold) in `make test-slow`
+@pytest.mark.parametrize("case", ["lr", pytest.param("data", marks=pytest.mark.slow),
+                                  pytest.param("aux_lr", marks=pytest.mark.slow)])
 def test_diverged_training_makes_simulate_raise_naming_the_generation(case):
     """lr = 1e30 (no clipping) or data scaled by 1e30 (its square overflows float32) make train_loss non-finite;
     aux_lr = 1e30 makes SIMS's aux_loss non-finite: ``lab.simulate`` raises a ValueError naming the variable and

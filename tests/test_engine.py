@@ -56,8 +56,7 @@ def test_generation_zero_is_fit_on_real_data():
     assert np.allclose(ds["cov"].values[1, 0], p.cov) and np.allclose(ds["mean"].values[1, 0], p.mean)
 
 
-@given(st.integers(2, 12), st.integers(1, 9), st.integers(1, 5))
-def test_regimes_training_set_sizes(n, m, t):
+def _training_set_sizes(n, m, t):
     real0 = jnp.ones((n, 1))
     cases = [(lab.Replace(synthetic=m), m), (lab.Accumulate(synthetic=m), n + t * m),
              (lab.AccumulateSubsample(synthetic=m), n), (lab.Augment(synthetic=m), n + m),
@@ -70,6 +69,17 @@ def test_regimes_training_set_sizes(n, m, t):
                                 jnp.ones(plan.synthetic), s, key=jax.random.key(s))
         x, w = regime.training_set(state)
         assert x.shape[0] == plan.buffer and float(w.sum()) == size, type(regime).__name__
+
+
+@pytest.mark.parametrize("n, m, t", [(2, 1, 1), (7, 3, 4), (12, 9, 5)])
+def test_regimes_training_set_sizes(n, m, t):
+    _training_set_sizes(n, m, t)
+
+
+@pytest.mark.slow  # every drawn (n, m, t) is a new shape for each eager op: ~50 CPU-s of small compilations
+@given(st.integers(2, 12), st.integers(1, 9), st.integers(1, 5))
+def test_regimes_training_set_sizes_any(n, m, t):
+    _training_set_sizes(n, m, t)
 
 
 def test_mean_only_keeps_covariance():

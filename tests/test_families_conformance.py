@@ -113,8 +113,16 @@ def test_weights_are_frequency_weights(family):
                                    err_msg=name)
 
 
-@pytest.mark.parametrize("family", [f for f in FAMILIES if f != "gaussian"])
-@pytest.mark.parametrize("regime", ["replace", "accumulate"])
+def _inside_cases():
+    """(family, regime) pairs; the network families' loops cost 20–30 CPU-s each to compile cold, so only
+    diffusion × replace runs on every change and the other three in `make test-slow`."""
+    for family in (f for f in FAMILIES if f != "gaussian"):
+        for regime in ("replace", "accumulate"):
+            slow = family in ("diffusion", "sims") and (family, regime) != ("diffusion", "replace")
+            yield pytest.param(family, regime, marks=pytest.mark.slow) if slow else (family, regime)
+
+
+@pytest.mark.parametrize("family, regime", list(_inside_cases()))
 def test_runs_inside_simulate(family, regime):
     truth, model = CASES[family]()
     reg = lab.Replace() if regime == "replace" else lab.Accumulate(synthetic=20)
