@@ -27,6 +27,36 @@ import xarray as xr
 from lab import _checks, keys
 from lab.transforms import synthesize
 
+# XLA's backend optimisation (LLVM at -O2 on CPU) is most of the compile time of the classical families' loops:
+# a random-number call site (threefry, ``jax.random.normal``) alone takes ~3 s to compile at XLA's default level and
+# ~0.2 s at level 0, while code compiled at level 0 runs ~2–4x slower per step (measured with jax 0.10.2 on x86-64;
+# ``benchmarks/figures.py`` measures what it means for the studies). A small run, where compilation is nearly all
+# the cost, is therefore compiled at level 0 ("fast"), a large one at XLA's default ("full"). The two give the same
+# numbers up to float64 rounding (FMA contraction and the order of vectorised sums differ; README, Reproducibility).
+# Only families that declare ``compile_bound = True`` (the float64 closed-form ones) are compiled fast: a network's
+# training is run-bound, and its float32 trajectory would move by more than rounding.
+FAST_COMPILE_WORK = 1e7  # replicates x (generations + 1) x training rows x dim below which "auto" compiles fast
+COMPILE_MODES = ("auto", "fast", "full")  # the environment variable LAB_XLA_OPTIMIZE; "auto" when unset
+
+
+def compile_mode(model, work: float) -> str:
+    """"fast" (XLA backend optimisation level 0) or "full" (XLA's default) for a run of ``work`` =
+    replicates x (generations + 1) x training rows x dim of ``model``. ``LAB_XLA_OPTIMIZE`` = "fast" or "full"
+    forces one for every family; "auto" (the default) picks "fast" for a ``compile_bound`` family below
+    ``FAST_COMPILE_WORK``."""
+    mode = os.environ.get("LAB_XLA_OPTIMIZE", "auto").strip().lower() or "auto"
+    if mode not in COMPILE_MODES:
+        raise ValueError(f"LAB_XLA_OPTIMIZE must be one of {', '.join(COMPILE_MODES)}, got {mode!r}")
+    if mode != "auto":
+        return mode
+    return "fast" if getattr(model, "compile_bound", False) and work < FAST_COMPILE_WORK else "full"
+
+
+def _jit(fn, mode: str):
+    """``jax.jit(fn)``, at XLA backend optimisation level 0 when ``mode`` is "fast" (``compile_mode``)."""
+    return jax.jit(fn, compiler_options={"xla_backend_optimization_level": 0} if mode == "fast" else None)
+
+
 _COMPILED: dict = {}  # loop programs, by configuration (the metrics left out), and metric programs, by theirs
 _SIZES: dict = {}  # configuration → (param bytes, metric bytes), see ``_metric_bytes``
 _METRIC_BYTES: dict = {}  # (truth, family, metrics, params' shapes) → metric bytes, see ``_metric_bytes``
@@ -49,7 +79,7 @@ def _replicate_fn(truth, model, regime, metrics, n: int, generations: int, metri
     return fn
 
 
-def _loop_fn(truth, model, regime, n: int, generations: int):
+def _loop_fn(truth, model, regime, n: int, generations: int, mode: str = "full"):
     """The loop program: rkeys (batch,) → the fitted params of generations 0..G (leading axes (batch, G + 1))."""
     plan = regime.plan(n, generations)
     size = max(n, plan.buffer)  # every fit sees this many rows, so params keep one shape across generations
@@ -84,10 +114,10 @@ def _loop_fn(truth, model, regime, n: int, generations: int):
         _, ps = jax.lax.scan(body, (p0, s0), jnp.arange(1, generations + 1))
         return jax.tree.map(lambda a, b: jnp.concatenate([a[None], b]), p0, ps)
 
-    return jax.jit(jax.vmap(one))
+    return _jit(jax.vmap(one), mode)
 
 
-def _metric_fn(truth, model, metrics, generations: int, metric_chunk: int | None = None):
+def _metric_fn(truth, model, metrics, generations: int, metric_chunk: int | None = None, mode: str = "full"):
     """The metric program: (rkeys (batch,), params of generations 0..G) → {metric name: (batch, G + 1) values}. It
     depends on the truth, the family, the metrics and the params' shapes, not on the regime."""
 
@@ -105,7 +135,7 @@ def _metric_fn(truth, model, metrics, generations: int, metric_chunk: int | None
 
         return _measure_generations(measure, allp, generations, metric_chunk)
 
-    return jax.jit(jax.vmap(one))
+    return _jit(jax.vmap(one), mode)
 
 
 def _pad(x, w, size: int):
@@ -236,7 +266,9 @@ def _metric_bytes(truth, model, metrics, n: int, size: int) -> tuple[int, int]:
                        [(str(a.shape), str(a.dtype)) for a in jax.tree.leaves(p_abs)], str(jax.tree.structure(p_abs))],
                       sort_keys=True, default=repr)
     if memo not in _METRIC_BYTES:
-        f = jax.jit(lambda p, k: [m(truth, model, p, key=k) for m in metrics])
+        # an estimate: compiled fast for the closed-form families (``compile_mode``), only to be analysed
+        f = _jit(lambda p, k: [m(truth, model, p, key=k) for m in metrics],
+                 "fast" if getattr(model, "compile_bound", False) else "full")
         try:
             stats = f.lower(p_abs, jax.eval_shape(lambda: key)).compile().memory_analysis()
             _METRIC_BYTES[memo] = int(stats.temp_size_in_bytes + stats.output_size_in_bytes)
@@ -433,13 +465,16 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
     # two programs (``_replicate_fn``): the loop's, per configuration without the metrics, and the metrics', per
     # truth, family, metrics and generation count, so runs that differ in regime or n share the latter (jit compiles
     # each once per input shape)
-    loop_key = ("loop", json.dumps({k: v for k, v in config.items() if k != "metrics"}, sort_keys=True, default=repr))
+    # compiled fast (XLA backend optimisation off) when the run is small enough for compilation to dominate
+    mode = compile_mode(model, replicates * (generations + 1) * max(n, regime.plan(n, generations).buffer) * dim)
+    loop_key = ("loop", json.dumps({k: v for k, v in config.items() if k != "metrics"}, sort_keys=True, default=repr),
+                mode)
     metric_key = ("metrics", json.dumps([config["truth"], config["model"], config["metrics"], generations],
-                                        sort_keys=True, default=repr), chunk)
+                                        sort_keys=True, default=repr), chunk, mode)
     if loop_key not in _COMPILED:
-        _COMPILED[loop_key] = _loop_fn(truth, model, regime, n, generations)
+        _COMPILED[loop_key] = _loop_fn(truth, model, regime, n, generations, mode)
     if metric_key not in _COMPILED:
-        _COMPILED[metric_key] = _metric_fn(truth, model, metrics, generations, chunk)
+        _COMPILED[metric_key] = _metric_fn(truth, model, metrics, generations, chunk, mode)
     run, measure = _COMPILED[loop_key], _COMPILED[metric_key]
 
     def fn(rkeys):

@@ -158,7 +158,9 @@ def run(module, preset: str = "quick", *, jobs: int = 1, figures_dir="figures", 
     import matplotlib.pyplot as plt
 
     t0 = time.perf_counter()
-    results = compute(module, preset, jobs=jobs, root=root, progress=progress, cluster=cluster)
+    # the figure and the record are drawn from the results rounded as the record keeps them (``rounded``), so the
+    # last-bit differences between machines and compile modes (README, Reproducibility) cannot move a pixel
+    results = rounded(compute(module, preset, jobs=jobs, root=root, progress=progress, cluster=cluster))
     seconds = time.perf_counter() - t0
     where = figures_dir_for(preset, figures_dir)
     if preset.startswith("gpu"):
@@ -185,6 +187,26 @@ def config_hash(cfg) -> str:
 # between machines (README, Reproducibility), so a float64 study's record comes out the same on any x86-64 machine
 # and `make figures` leaves git clean.
 RECORD_DIGITS = 8
+
+
+def rounded(v, digits: int = RECORD_DIGITS):
+    """``v`` with every float (Python, numpy scalar or floating array, inside dicts, lists and tuples) rounded to
+    ``digits`` significant digits; other values unchanged. Non-finite values stay as they are."""
+    import numpy as np
+
+    if isinstance(v, dict):
+        return {k: rounded(x, digits) for k, x in v.items()}
+    if isinstance(v, (list, tuple)) and not hasattr(v, "_fields"):  # not a NamedTuple: rebuild the same kind
+        return type(v)(rounded(x, digits) for x in v)
+    if isinstance(v, float) or (isinstance(v, (np.ndarray, np.generic)) and np.issubdtype(v.dtype, np.floating)):
+        a = np.asarray(v, float)
+        with np.errstate(all="ignore"):
+            ok = np.isfinite(a) & (a != 0)
+            scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.where(ok, np.abs(a), 1.0))))
+            r = np.where(ok, np.round(a * scale) / scale, a)
+        r = np.where(np.isfinite(r), r, a)  # a scale that overflows (|a| near the smallest normal): left as is
+        return float(r) if isinstance(v, (float, np.generic)) else r.astype(v.dtype)
+    return v
 
 
 def record(module, preset: str, results: dict, seconds: float) -> dict:

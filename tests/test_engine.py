@@ -56,6 +56,36 @@ def test_generation_zero_is_fit_on_real_data():
     assert np.allclose(ds["cov"].values[1, 0], p.cov) and np.allclose(ds["mean"].values[1, 0], p.mean)
 
 
+def test_compile_mode_is_fast_for_small_closed_form_runs_only(monkeypatch):
+    """``lab.loop.compile_mode``: a closed-form family's run below FAST_COMPILE_WORK compiles at XLA optimisation
+    level 0, a larger one (or a network's) at XLA's default; LAB_XLA_OPTIMIZE forces one, and a bad value names it."""
+    from lab import loop
+
+    monkeypatch.delenv("LAB_XLA_OPTIMIZE", raising=False)
+    small, large = loop.FAST_COMPILE_WORK / 10, loop.FAST_COMPILE_WORK * 10
+    assert [loop.compile_mode(lab.GaussianFit(), w) for w in (small, large)] == ["fast", "full"]
+    assert all(loop.compile_mode(m, small) == "fast" for m in (lab.KDE(), lab.MixtureFit(2), lab.CategoricalFit(3),
+                                                                  lab.LinearRegressionFit()))
+    assert loop.compile_mode(lab.ScoreNetDiffusion(4), small) == "full"
+    monkeypatch.setenv("LAB_XLA_OPTIMIZE", "full")
+    assert loop.compile_mode(lab.GaussianFit(), small) == "full"
+    monkeypatch.setenv("LAB_XLA_OPTIMIZE", "fastest")
+    with pytest.raises(ValueError, match="LAB_XLA_OPTIMIZE"):
+        sim()
+
+
+def test_fast_and_full_compilation_agree_to_float64_rounding(monkeypatch):
+    """The same run compiled at XLA optimisation level 0 and at XLA's default: every fit and metric agrees to 1e-12
+    relative (FMA contraction and vectorised sums move last bits only; a semantic difference would be O(1))."""
+    runs = {}
+    for mode in ("fast", "full"):
+        monkeypatch.setenv("LAB_XLA_OPTIMIZE", mode)
+        runs[mode] = sim(regime=lab.Augment(synthetic=7), metrics=[lab.metrics.W2(), lab.metrics.KL()])
+    for name in runs["fast"].data_vars:
+        np.testing.assert_allclose(runs["fast"][name].values, runs["full"][name].values, rtol=1e-12, atol=1e-14,
+                                   err_msg=name)
+
+
 def _training_set_sizes(n, m, t):
     real0 = jnp.ones((n, 1))
     cases = [(lab.Replace(synthetic=m), m), (lab.Accumulate(synthetic=m), n + t * m),

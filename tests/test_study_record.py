@@ -50,3 +50,18 @@ def test_record_numbers_keep_eight_significant_digits_so_last_bits_do_not_rewrit
     study.write_record(path, study.record(_module([x]), "quick", {}, 10.0))
     study.write_record(path, study.record(_module([np.nextafter(x, 1.0)]), "quick", {}, 0.1))  # another machine's bit
     assert json.loads(path.read_text())["wall_seconds"] == 10.0
+
+
+def test_rounded_results_lose_the_last_bits_and_keep_structure_and_specials():
+    """The figure is drawn from ``study.rounded(results)``: a last-bit difference (another machine, another compile
+    mode) gives the same rounded numbers, so the same pixels; structure, integers and non-finite values are kept."""
+    import numpy as np
+
+    x = np.array([1.0 / 3.0, -2.0e-7 / 3.0, 0.0, np.inf, np.nan, 12345678.0])
+    y = np.where(np.isfinite(x) & (x != 0), np.nextafter(x, 10.0), x)  # one ulp up where finite and not 0
+    rx, ry = study.rounded({"a": [x, (1.0 / 3.0, 7)], "b": np.float64(2.0 / 3.0)}), study.rounded({"a": [y]})
+    np.testing.assert_array_equal(rx["a"][0], ry["a"][0])
+    np.testing.assert_array_equal(rx["a"][0], [0.33333333, -6.6666667e-08, 0.0, np.inf, np.nan, 12345678.0])
+    assert rx["a"][1] == (0.33333333, 7) and isinstance(rx["a"][1], tuple) and rx["b"] == 0.66666667
+    assert study.rounded(np.arange(3)).dtype == np.arange(3).dtype  # integers untouched
+    assert study.rounded(np.float32([1.0 / 3.0])).dtype == np.float32

@@ -41,6 +41,8 @@ class CategoricalFit:
     Dataset variables: ``probs`` (…, category).
     """
 
+    compile_bound = True  # float64 closed-form fits: small runs are compiled fast (lab.loop.compile_mode)
+
     categories: int | None = None
     smoothing: float = 0.0
     temperature: float = 1.0

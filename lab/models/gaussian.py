@@ -50,6 +50,8 @@ class GaussianFit:
     Dataset variables: ``mean`` (…, dim), ``cov`` (…, dim, dim2).
     """
 
+    compile_bound = True  # float64 closed-form fits: small runs are compiled fast (lab.loop.compile_mode)
+
     ddof: int = 0
     mean_only: bool = False
     sampling_bias: float = 1.0

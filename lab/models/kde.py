@@ -58,6 +58,8 @@ class KDE:
     mean = Σ w_i x_i / W, cov = Σ w_i (x_i − mean)(x_i − mean)ᵀ / W + h² I.
     """
 
+    compile_bound = True  # float64 closed-form fits: small runs are compiled fast (lab.loop.compile_mode)
+
     bandwidth: str | float = "scott"
     scale: float | None = None
 

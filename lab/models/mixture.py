@@ -69,6 +69,8 @@ class MixtureFit:
     Components are not sorted: their labels come from the initialisation and may differ between replicates.
     """
 
+    compile_bound = True  # float64 closed-form fits: small runs are compiled fast (lab.loop.compile_mode)
+
     k: int
     iterations: int = 100
     reg: float = 1e-6

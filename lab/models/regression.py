@@ -39,6 +39,8 @@ class LinearRegressionFit:
     Dataset variables: ``coef`` (…, feature), ``noise`` (…) — the fitted σ̂.
     """
 
+    compile_bound = True  # float64 closed-form fits: small runs are compiled fast (lab.loop.compile_mode)
+
     noise: float | None = None
 
     def __post_init__(self):
