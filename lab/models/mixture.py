@@ -69,7 +69,6 @@ class MixtureFit:
     Components are not sorted: their labels come from the initialisation and may differ between replicates.
     """
 
-    compile_bound = True  # float64 closed-form fits: small runs are compiled fast (lab.loop.compile_mode)
 
     k: int
     iterations: int = 100
