@@ -27,16 +27,16 @@ import xarray as xr
 from lab import _checks, keys
 from lab.transforms import synthesize
 
-# XLA's backend optimisation (LLVM at -O2 on CPU) is most of the compile time of the classical families' loops:
-# a random-number call site (threefry, ``jax.random.normal``) alone takes ~3 s to compile at XLA's default level and
-# ~0.2 s at level 0, while code compiled at level 0 runs ~2–4x slower per step (measured with jax 0.10.2 on x86-64;
-# ``benchmarks/figures.py`` measures what it means for the studies). A small run, where compilation is nearly all
-# the cost, is therefore compiled at level 0 ("fast"), a large one at XLA's default ("full"). The two give the same
+# XLA's backend optimisation (LLVM on CPU) is most of the compile time of the classical families' loops: with
+# jax 0.10 on x86-64 a random-number call site (threefry, ``jax.random.normal``) compiles more than ten times faster
+# at XLA's optimisation level 0, while code compiled there runs a few times slower per step
+# (``benchmarks/compile_modes.py`` measures both, cold and warm). A small run, where compilation is nearly all the
+# cost, is therefore compiled at level 0 ("fast"), a large one at XLA's default ("full"). The two give the same
 # numbers up to float64 rounding (FMA contraction and the order of vectorised sums differ; README, Reproducibility).
 # Only families that declare ``compile_bound = True`` (the float64 closed-form fits: Gaussian, KDE, categorical,
 # regression) are compiled fast, and only without transforms: a network's training, EM's iterations (MixtureFit),
-# a corrector's Langevin steps or k-means are run-bound (measured: mixture_modes and self_correction ran ~20 % slower
-# compiled fast), and a network's float32 trajectory would move by more than rounding.
+# a corrector's Langevin steps or k-means are run-bound (mixture_modes and self_correction ran slower compiled
+# fast), and a network's float32 trajectory would move by more than rounding.
 FAST_COMPILE_WORK = 1e7  # replicates x (generations + 1) x training rows x dim below which "auto" compiles fast
 COMPILE_MODES = ("auto", "fast", "full")  # the environment variable LAB_XLA_OPTIMIZE; "auto" when unset
 
