@@ -34,25 +34,25 @@ from lab.transforms import synthesize
 # cost, is therefore compiled at level 0 ("fast"), a large one at XLA's default ("full"). The two give the same
 # numbers up to float64 rounding (FMA contraction and the order of vectorised sums differ; README, Reproducibility).
 # Only families that declare ``compile_bound = True`` (the float64 closed-form fits: Gaussian, KDE, categorical,
-# regression) are compiled fast, and only without transforms: a network's training, EM's iterations (MixtureFit),
-# a corrector's Langevin steps or k-means are run-bound (mixture_modes and self_correction ran slower compiled
-# fast), and a network's float32 trajectory would move by more than rounding.
+# regression) are compiled fast: a network's training and EM's iterations (MixtureFit) are run-bound (mixture_modes
+# ran slower compiled fast), and a network's float32 trajectory would move by more than rounding. The mode does not
+# depend on the regime's transforms, so a neutral transform still reproduces the plain loop bit for bit
+# (tests/test_remedies_transforms.py).
 FAST_COMPILE_WORK = 1e7  # replicates x (generations + 1) x training rows x dim below which "auto" compiles fast
 COMPILE_MODES = ("auto", "fast", "full")  # the environment variable LAB_XLA_OPTIMIZE; "auto" when unset
 
 
-def compile_mode(model, work: float, transforms=()) -> str:
+def compile_mode(model, work: float) -> str:
     """"fast" (XLA backend optimisation level 0) or "full" (XLA's default) for a run of ``work`` =
     replicates x (generations + 1) x training rows x dim of ``model``. ``LAB_XLA_OPTIMIZE`` = "fast" or "full"
     forces one for every family; "auto" (the default) picks "fast" for a ``compile_bound`` family below
-    ``FAST_COMPILE_WORK`` whose regime has no ``transforms``."""
+    ``FAST_COMPILE_WORK``."""
     mode = os.environ.get("LAB_XLA_OPTIMIZE", "auto").strip().lower() or "auto"
     if mode not in COMPILE_MODES:
         raise ValueError(f"LAB_XLA_OPTIMIZE must be one of {', '.join(COMPILE_MODES)}, got {mode!r}")
     if mode != "auto":
         return mode
-    fast = getattr(model, "compile_bound", False) and not transforms and work < FAST_COMPILE_WORK
-    return "fast" if fast else "full"
+    return "fast" if getattr(model, "compile_bound", False) and work < FAST_COMPILE_WORK else "full"
 
 
 def _jit(fn, mode: str):
@@ -469,8 +469,7 @@ def simulate(truth, model, regime, *, n, generations, replicates, key, metrics=N
     # truth, family, metrics and generation count, so runs that differ in regime or n share the latter (jit compiles
     # each once per input shape)
     # compiled fast (XLA backend optimisation off) when the run is small enough for compilation to dominate
-    mode = compile_mode(model, replicates * (generations + 1) * max(n, regime.plan(n, generations).buffer) * dim,
-                        getattr(regime, "transforms", ()))
+    mode = compile_mode(model, replicates * (generations + 1) * max(n, regime.plan(n, generations).buffer) * dim)
     loop_key = ("loop", json.dumps({k: v for k, v in config.items() if k != "metrics"}, sort_keys=True, default=repr),
                 mode)
     metric_key = ("metrics", json.dumps([config["truth"], config["model"], config["metrics"], generations],
