@@ -5,8 +5,8 @@ Run: ``.venv/bin/python benchmarks/compile_modes.py``; a minute or two on 2 core
 
 Each (run, mode) is measured in a fresh process with an empty compilation cache (``LAB_XLA_OPTIMIZE`` forces the
 mode): ``cold`` is the first ``lab.simulate`` call (tracing, compiling and running), ``warm`` the same call again with
-another key (running only). It also checks that the two modes agree to float64 rounding (largest relative difference
-of the fitted covariances, same key). The last line is ``cold speedup of fast over full: min X, max Y``.
+another key (running only). It also reports how far the two modes' fitted covariances are apart (same key: the
+largest difference relative to the covariance's largest entry, over replicates and generations). The last line is ``cold speedup of fast over full: min X, max Y``.
 """
 from __future__ import annotations
 
@@ -40,6 +40,8 @@ def go(key):
 cold, ds = go(0)
 warm, _ = go(1)
 np.save(sys.argv[2], ds["cov"].values)
+import os
+os.environ.pop("LAB_XLA_OPTIMIZE")  # what the default policy picks for this run
 print(json.dumps({"cold": cold, "warm": warm, "work": work, "auto": loop.compile_mode(lab.GaussianFit(), work)}))
 """
 
@@ -65,7 +67,9 @@ def main() -> int:
         for label, *args in RUNS:
             fast, full = measure(args, "fast", tmp), measure(args, "full", tmp)
             a, b = np.load(fast["cov"]), np.load(full["cov"])
-            rel = float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
+            # per (replicate, generation), relative to the covariance's largest entry (off-diagonals sit near 0)
+            scale = np.maximum(np.abs(b).max(axis=(-2, -1), keepdims=True), 1e-300)
+            rel = float(np.max(np.abs(a - b) / scale))
             speedups.append(full["cold"] / fast["cold"])
             print(f"{label:40s} {fast['work']:9.1e} {fast['auto']:>5s} {fast['cold']:10.2f} {full['cold']:10.2f} "
                   f"{fast['warm']:10.3f} {full['warm']:10.3f} {rel:12.1e}", flush=True)
