@@ -24,6 +24,7 @@ def shift_run():
     return SS.run_seed(seed=0, skew=3.0, n_train=100, n_pool=60, **TINY)
 
 
+@pytest.mark.slow  # trains and samples the digits denoiser and its auxiliary model: ~15 s of compilation
 def test_digits_cell_records_its_settings_and_metrics(digits_run):
     r = digits_run
     from lab.study import _jsonable
@@ -88,6 +89,7 @@ def test_bad_input_names_the_parameter():
         SD.run_seed(seed=0, keep=4, **dict(TINY, n_samples=5000))
 
 
+@pytest.mark.slow  # as above, for the shifted-digits cell
 def test_shift_cell_selects_and_records(shift_run):
     r = shift_run
     assert r["record"]["n_train"] == 100 and r["record"]["n_pool"] == 60

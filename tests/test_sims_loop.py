@@ -1,6 +1,10 @@
 """Smoke and property tests of the studies sims_loop and sims_pollution at tiny budgets (compile-bound, not science).
 
 One tiny setting is shared by every test, so the training and sampling programs compile once for the whole file.
+The whole file runs in ``make test-slow``: its four loops and the pollution cells compile about a minute and a half of
+programs that only these studies use (``make sims`` runs the studies themselves); the SIMS family's contract
+(``lab.SIMS`` fit, sample, guidance, inside ``simulate``) stays in the fast suite (tests/test_diffusion_family.py,
+tests/test_families_conformance.py).
 """
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ import numpy as np
 import pytest
 
 from lab import registry
+
+pytestmark = pytest.mark.slow
 
 sims_loop = registry.load("sims_loop")
 sims_pollution = registry.load("sims_pollution")
