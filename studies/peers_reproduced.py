@@ -50,24 +50,27 @@ K = 5.0  # agreement tolerance in standard errors (the family's standard)
 @dataclass(frozen=True)
 class Config:
     dims: tuple = (10,)  # Gaussian dimensions d (Kazdan: 1, 3, 10, 31, 100); the figure shows the first
-    ns: tuple = (10, 32, 100)  # samples per iteration n (Kazdan: 10, 32, 100, 316, 1000)
+    ns: tuple = (10, 100)  # samples per iteration n (Kazdan: 10, 32, 100, 316, 1000); quick: one n ≤ d, one n > d
     iterations: int = 100  # model-fitting iterations (Kazdan: 100)
-    replicates: int = 200  # lab replicates per Gaussian cell
+    replicates: int = 100  # lab replicates per Gaussian cell (Accumulate-Subsample's cost is linear in them)
     peer_runs: int = 100  # peer-loop runs per cell (Kazdan: 100 seeds)
     kde_ns: tuple = (10,)  # KDE samples per iteration (n = 32 under Accumulate alone cost ~40 % of the quick run)
+    kde_iterations: int = 50  # KDE model-fitting iterations (Kazdan: 100; under Accumulate a KDE's cost grows with the
+    # pooled data, so the run's cost is quadratic in the iterations: quick halves them)
     bandwidths: tuple = (0.1,)  # KDE bandwidths h (Kazdan: 0.1, 0.5, 1.0); the figure shows the first
     kde_replicates: int = 50  # lab replicates per KDE cell
     kde_runs: int = 30  # peer-loop runs per KDE cell
     gammas: tuple = (0.0, 1.0, 5.0)  # Gillman's correction strengths (theirs: 0, .01, .03, .1, .3, 1, 2, 5)
-    steps: int = 300  # Gillman's steps (theirs: 500)
-    toy_replicates: int = 100  # lab replicates per Gillman cell
+    steps: int = 150  # Gillman's steps (theirs: 500; the late level is the mean over the last half)
+    toy_replicates: int = 100  # lab replicates per Gillman cell (its cost is mostly compilation)
     toy_runs: int = 20  # peer-loop runs per Gillman cell
     seed: int = 0  # base seed; each cell folds in its own offset
 
 
 PRESETS = {"quick": Config(),
            "full": Config(dims=(10, 1, 3, 31, 100), ns=(10, 32, 100, 316, 1000), replicates=1000,
-                          kde_ns=(10, 32, 100, 316, 1000), bandwidths=(0.1, 0.5, 1.0), kde_replicates=100,
+                          kde_ns=(10, 32, 100, 316, 1000), kde_iterations=100, bandwidths=(0.1, 0.5, 1.0),
+                          kde_replicates=100,
                           kde_runs=100, gammas=(0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 5.0), steps=500,
                           toy_replicates=1000, toy_runs=100)}
 
@@ -211,7 +214,7 @@ def cells(cfg: Config):
                                                        replicates=cfg.replicates, peer_runs=cfg.peer_runs,
                                                        seed=cfg.seed + 1000 * i + n))
            for i, s in enumerate(SETTINGS) for d in cfg.dims for n in cfg.ns]
-    out += [Cell(f"kde_{s}_{h:g}_{n}", kde_cell, dict(setting=s, n=n, bandwidth=h, iterations=cfg.iterations,
+    out += [Cell(f"kde_{s}_{h:g}_{n}", kde_cell, dict(setting=s, n=n, bandwidth=h, iterations=cfg.kde_iterations,
                                                       replicates=cfg.kde_replicates, peer_runs=cfg.kde_runs,
                                                       seed=cfg.seed + 2000 + 100 * i + n))
             for i, s in enumerate(SETTINGS) for h in cfg.bandwidths for n in cfg.kde_ns]
@@ -314,18 +317,19 @@ def plot(results: dict, cfg: Config):
 
     hcol = _n_colors(cfg.kde_ns)
     h = cfg.bandwidths[0]
+    tk = np.arange(1, cfg.kde_iterations + 1)
     for c, s in enumerate(SETTINGS):
         ax = axes[3, c]
         for n in cfg.kde_ns:
             r = results[f"kde_{s}_{h:g}_{n}"]
-            ax.plot(t, r["lab"]["mean"], color=hcol[n], lw=1.5)
-            ax.plot(t[::7], r["peer"]["mean"][::7], "o", ms=3.5, mfc="none", color=hcol[n])
+            ax.plot(tk, r["lab"]["mean"], color=hcol[n], lw=1.5)
+            ax.plot(tk[::7], r["peer"]["mean"][::7], "o", ms=3.5, mfc="none", color=hcol[n])
         ax.set(title=f"KDE, h = {h:g}, {s}", xlabel="model-fitting iteration",
                ylabel="mean NLL of 500 test points")
     conv = results["conventions"]
     kz = [v for kk, v in z.items() if kk.startswith("KDE")]
     _key_panel(axes[3, 3], "Kazdan et al. 2024, KDE (fit_kdes.py)",
-               ["make_moons(n, noise 0.05), test make_moons(500);", f"fixed h = {h:g};",
+               ["make_moons(n, noise 0.05), test make_moons(500);", f"fixed h = {h:g}, {cfg.kde_iterations} iterations;",
                 f"{cfg.kde_replicates} lab replicates, {cfg.kde_runs} peer runs; max z {max(kz):.1f}",
                 "Lab defaults that differ (gen-0 test NLL, n = 100):",
                 f"  truth lab.two_moons pool {conv['two_moons/scott']['mean']:.3f}",
