@@ -12,13 +12,16 @@ Replace. Costs differ: fresh real samples (Fresh; the ideal corrector's truth dr
 Reference: the remedies of Gerstgrasser et al. 2024 ("Is Model Collapse Inevitable?", Accumulate), Bertrand et al.
 2024 (ICLR, Weighted: THEORY S1), Gillman et al. 2024 (ICML, Correct: THEORY S2), Feng et al. 2024 (Verify: THEORY C2)
 and Ferbach et al. 2024 (NeurIPS, Curate: THEORY C1), on one truth; no closed form covers an EM-refitted mixture, so
-the comparison is empirical. Each cell's cost is compilation and EM, hence few replicates and EM steps in ``quick``.
+the comparison is empirical. Each cell's cost is mostly compiling its loop, then the sliced W₂'s sorts (EM itself is
+cheap), hence few replicates and sliced-W₂ directions in ``quick``.
 
 Setting: truth π = (0.4, 0.3, 0.2, 0.1), unit-covariance modes at (±4, 0), (0, ±4); ``lab.MixtureFit(4)`` (EM);
 n real samples at generation 0; every method trains on n rows per generation except Accumulate (n·(t+1) rows),
 Augment/Weighted (n real + n synthetic) and Verify (fewer: rejected rows get weight 0). Distance: sliced W₂ between
-512 model and 512 truth draws (``lab.metrics.samples.SlicedW2``); modes kept: ``lab.metrics.mixture.ModesKept`` (truth mode j
-counts when it holds ≥ 10 % of π_j of the model's samples). Every cell shares the seed, so generation 0 is common.
+512 model and 512 truth draws along ``projections`` random directions (``lab.metrics.samples.SlicedW2``; fewer
+directions in ``quick``: a noisier estimate of the same distance); modes kept: ``lab.metrics.mixture.ModesKept``
+(truth mode j counts when it holds ≥ 10 % of π_j of the model's samples). Every cell shares the seed, so generation 0
+is common.
 
 Verdict (``summary``; paired over seeds: every method shares each seed's generation-0 data): supported when every
 real-data or correction method ends with significantly more modes kept AND significantly lower sliced W₂ than Replace
@@ -47,7 +50,7 @@ MEANS = ((-4.0, 0.0), (4.0, 0.0), (0.0, 4.0), (0.0, -4.0))  # unit-covariance 2-
 class Config:
     n: int = 50  # real samples at generation 0 (the real budget); synthetic samples per generation
     generations: int = 20  # generations after generation 0
-    replicates: int = 20  # independent runs per method (a cell's cost is compilation + EM, not replicates)
+    replicates: int = 20  # independent runs per method (paired over seeds: the verdict's t needs them)
     iterations: int = 10  # EM steps per fit
     weight_ratio: float = 0.5  # λ_r of Weighted (synthetic-to-real weight)
     gamma: float = 1.0  # correction strength of Correct(Ideal)
@@ -55,10 +58,11 @@ class Config:
     fpr: float = 0.2  # verifier's keep rate for bad samples
     radius: float = 2.0  # Near(truth modes, radius): the verifier's notion of "good"
     K: int = 4  # candidates per kept sample of Curate (reward log p*(x))
+    projections: int = 16  # random directions of the sliced W₂ (its sorts are most of a cell's run time)
     seed: int = 0  # base seed, shared by every method (generation 0's real set is common)
 
 
-PRESETS = {"quick": Config(), "full": Config(generations=50, replicates=500, iterations=50)}
+PRESETS = {"quick": Config(), "full": Config(generations=50, replicates=500, iterations=50, projections=64)}
 
 KEEPERS = ("Accumulate", "AccumulateSubsample", "Augment", "Weighted", "Fresh", "Correct")  # claimed to keep modes
 LOSERS = ("Replace", "Verify", "Curate")  # claimed to lose them
@@ -99,7 +103,8 @@ def costs(cfg: Config) -> dict:
 
 
 def simulate_method(method: str, n: int, generations: int, replicates: int, iterations: int, weight_ratio: float,
-                    gamma: float, tpr: float, fpr: float, radius: float, K: int, seed: int) -> dict:
+                    gamma: float, tpr: float, fpr: float, radius: float, K: int, seed: int,
+                    projections: int = 64) -> dict:
     """Sliced W₂ and modes kept over generations of one method's loop."""
     import lab
     from lab.metrics import mixture as mm
@@ -117,7 +122,7 @@ def simulate_method(method: str, n: int, generations: int, replicates: int, iter
            "Curate": lambda: lab.Replace(transforms=[lab.Curate(TruthLogDensity(), K=K)])}[method]()
     ds = lab.simulate(truth(), lab.MixtureFit(len(WEIGHTS), iterations=iterations), reg, n=n,
                       generations=generations, replicates=replicates, key=seed,
-                      metrics=[samples.SlicedW2(), mm.ModesKept()])
+                      metrics=[samples.SlicedW2(projections=projections), mm.ModesKept()])
     sw = ds["sliced_w2"].values
     kept = ds["modes_kept"].values
     return {"sw2": summarize(sw), "final_sw2": summarize(sw[:, -1:]), "modes": summarize(kept),
@@ -130,7 +135,8 @@ def cells(cfg: Config):
 
     return [Cell(m, simulate_method, dict(method=m, n=cfg.n, generations=cfg.generations, replicates=cfg.replicates,
                                           iterations=cfg.iterations, weight_ratio=cfg.weight_ratio, gamma=cfg.gamma,
-                                          tpr=cfg.tpr, fpr=cfg.fpr, radius=cfg.radius, K=cfg.K, seed=cfg.seed))
+                                          tpr=cfg.tpr, fpr=cfg.fpr, radius=cfg.radius, K=cfg.K, seed=cfg.seed,
+                                          projections=cfg.projections))
             for m in METHODS]
 
 
