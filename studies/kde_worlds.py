@@ -22,6 +22,7 @@ K = 5.0  # agreement tolerance in standard errors (the lab.analysis standard)
 
 WORLDS = ("mixture", "moons")
 REGIMES = ("Replace", "Accumulate", "AccumulateSubsample")
+POINTS_CARRIED = 2e7  # most points (replicates × generations × rows) a cell keeps for its scatter in one run
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,14 @@ def simulate_world(world: str, regime: str, n: int, generations: int, replicates
     from lab.analysis import summarize
 
     truth, reg = make_truth(world), _regime(regime)
-    ds = lab.simulate(truth, lab.KDE("scott"), reg, n=n, generations=generations,
+    # the scatter's points come from replicate 0; keeping every replicate's points (rows grow to n·(generations + 1)
+    # under Accumulate) is cheap in quick and saves a second run, which in full would hold gigabytes
+    carry = replicates * (generations + 1) ** 2 * n <= POINTS_CARRIED
+    ds = lab.simulate(truth, (_kde_with_points() if carry else lab.KDE)("scott"), reg, n=n, generations=generations,
                       replicates=replicates, key=seed, metrics=[])
     V = np.trace(ds["cov"].values, axis1=-2, axis2=-1)
-    one = lab.simulate(truth, _kde_with_points()("scott"), reg, n=n, generations=generations,
-                       replicates=1, key=seed, metrics=[])  # same key: replicate 0 of the run above
+    one = ds if carry else lab.simulate(truth, _kde_with_points()("scott"), reg, n=n, generations=generations,
+                                        replicates=1, key=seed, metrics=[])  # same key: replicate 0 of the run above
     rng = np.random.default_rng(seed)
     samples = {}
     for g in snapshots:
