@@ -27,28 +27,31 @@ K = 5.0  # tolerance in standard errors (the lab.analysis standard)
 
 
 @dataclass(frozen=True)
-class Config:  # quick is compile-bound (one XLA compile, ~10 CPU-s, per (λ_s, n_r, n_s, n_ini)): few shapes, short runs
+class Config:  # quick is compile-bound (one XLA compile per (λ_s, n_r, n_s, n_ini)): few shapes, small runs. Quick
+    # shares panel (d)'s λ_s with the last of panel (c) (3 fewer runs) and keeps every fresh-data run below the fast-compile
+    # size (``lab.loop.FAST_COMPILE_WORK``) with 20 replicates; full keeps λ_s = 0.85 for (d) and three λ_s in (c)
     d: int = 10  # dimension of the truth N(0, I_d) in the fresh-data panels (MAD: 100)
     biases: tuple = (1.0, 0.9, 0.8, 0.7)  # λ_s values of panel (a)
     bias_generations: int = 30  # generations of panel (a)
-    bias_replicates: int = 1000  # replicates of panel (a)
+    bias_replicates: int = 500  # replicates of panel (a)
     n_real: int = 100  # n_r of panels (b, c)
     n_synth: int = 900  # n_s of panel (b)
     n_inits: tuple = (100, 1000)  # n_ini of panel (b)
-    fresh_biases: tuple = (1.0, 0.85, 0.7)  # λ_s of panel (c); panel (b) uses the first and last
+    fresh_biases: tuple = (1.0, 0.7)  # λ_s of panel (c); panel (b) uses the first and last
     n_reals: tuple = (100, 1000)  # n_r of panel (d)
     n_synths: tuple = (100, 300, 1000)  # n_s grid of panels (c, d)
-    d_bias: float = 0.85  # λ_s of panel (d)
+    d_bias: float = 0.7  # λ_s of panel (d)
     generations: int = 20  # generations of each fresh-data run (started near stationarity); the limit averages `tail`
     tail: int = 8  # generations averaged for the limit
-    replicates: int = 40  # replicates per fresh-data run
-    reference_sizes: int = 8  # sample sizes on the calibration curve E[W₂²](k) that defines n_e (n_reals added)
+    replicates: int = 20  # replicates per fresh-data run
+    reference_sizes: int = 3  # sample sizes on the calibration curve E[W₂²](k) that defines n_e (n_reals added)
     seed: int = 20  # base seed
 
 
 PRESETS = {"quick": Config(),
-           "full": Config(d=100, n_reals=(100, 250, 1000), n_synths=(0, 50, 100, 200, 500, 1000, 2000, 5000),
-                          generations=80, tail=30, replicates=200, bias_replicates=10000, reference_sizes=40)}
+           "full": Config(d=100, fresh_biases=(1.0, 0.85, 0.7), d_bias=0.85, n_reals=(100, 250, 1000),
+                          n_synths=(0, 50, 100, 200, 500, 1000, 2000, 5000), generations=80, tail=30, replicates=200,
+                          bias_replicates=10000, reference_sizes=40)}
 
 
 def bias_run(bias: float, generations: int, replicates: int, seed: int) -> dict:
