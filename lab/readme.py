@@ -8,7 +8,9 @@ wrote:
 - ``results:<NAME>``: a study's verdict, its rule and the headline sentence with its numbers, from the record its last
   quick run wrote (``figures/<NAME>.json``, ``lab.study.record``);
 - ``figures-time``: what ``make figures`` cost, per study, in ``benchmarks/figures.py``'s last run
-  (``benchmarks/results/figures.json``).
+  (``benchmarks/results/figures.json``);
+- ``test-time``: what ``make test`` cost in ``benchmarks/test_suite.py``'s last run
+  (``benchmarks/results/test_suite.json``).
 ``tests/test_readme.py`` fails when the README and these files disagree.
 """
 from __future__ import annotations
@@ -63,25 +65,42 @@ def gpu_bench() -> str:
     return "\n".join(rows)
 
 
+def _machine(d: dict) -> str:
+    return f"{d['cores']} cores" + (f" ({d['cpu']})" if d.get("cpu") else "")
+
+
 def figures_time() -> str:
-    """One line with the total and a collapsed table of ``benchmarks/results/figures.json`` (each study's quick preset,
-    cold, in its own process)."""
+    """One line with the total and a collapsed per-study table of ``benchmarks/results/figures.json``
+    (``benchmarks/figures.py``: ``make figures``'s loop in one fresh process, cold)."""
     path = ROOT / "benchmarks" / "results" / "figures.json"
     if not path.exists():
         return "(`benchmarks/figures.py` has not been run)"
     d = json.loads(path.read_text())
     rows = sorted(d["rows"], key=lambda r: -r["wall_s"])
-    lines = [f"Measured by `benchmarks/figures.py` on {d['cores']} cores, every study cold (empty result and compilation "
-             f"caches): `make figures` takes **{d['total_wall_s'] / 60:.1f} minutes** in all "
-             f"({sum(r['cpu_s'] for r in rows) / 60:.1f} CPU-minutes).", "",
-             "<details><summary>per study (wall s, CPU s, peak memory)</summary>", "",
+    cpu = d.get("total_cpu_s", sum(r["cpu_s"] for r in rows))
+    lines = [f"Measured by `benchmarks/figures.py` on {_machine(d)}, cold (empty result and compilation caches), "
+             f"in one process as `make figures` runs: **{d['total_wall_s'] / 60:.1f} minutes** in all "
+             f"({cpu / 60:.1f} CPU-minutes" + (f", peak {d['peak_rss_mib']:.0f} MiB" if "peak_rss_mib" in d else "")
+             + ").", "",
+             "<details><summary>per study (wall s, CPU s, the process's peak memory so far)</summary>", "",
              "| study | wall s | CPU s | peak MiB |", "|---|---|---|---|"]
     lines += [f"| {r['study']} | {r['wall_s']:.0f} | {r['cpu_s']:.0f} | {r['peak_rss_mib']:.0f} |" for r in rows]
     lines += ["", "</details>"]
     return "\n".join(lines)
 
 
-PARTS = {"gpu-verdicts": gpu_verdicts, "gpu-bench": gpu_bench, "figures-time": figures_time}
+def suite_time() -> str:
+    """One line from ``benchmarks/results/test_suite.json`` (``benchmarks/test_suite.py``: ``make test``, cold)."""
+    path = ROOT / "benchmarks" / "results" / "test_suite.json"
+    if not path.exists():
+        return "(`benchmarks/test_suite.py` has not been run)"
+    d = json.loads(path.read_text())
+    return (f"Measured by `benchmarks/test_suite.py` on {_machine(d)}, with an empty compilation cache and the "
+            f"environment installed: `make test` took **{d['wall_s'] / 60:.1f} minutes** ({d['cpu_s'] / 60:.1f} "
+            f"CPU-minutes; pytest: {d['pytest']}).")
+
+
+PARTS = {"gpu-verdicts": gpu_verdicts, "gpu-bench": gpu_bench, "figures-time": figures_time, "test-time": suite_time}
 
 
 def results(name: str) -> str:
@@ -122,4 +141,4 @@ def main() -> None:
     print(path)
 
 
-__all__ = ["render", "results", "gpu_verdicts", "gpu_bench", "figures_time", "main"]
+__all__ = ["render", "results", "gpu_verdicts", "gpu_bench", "figures_time", "suite_time", "main"]
