@@ -37,9 +37,10 @@ test-browser: $(STAMP)
 	$(PY) demos/_warm.py
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q -p no:xdist -m browser tests/test_demos_browser.py
 
-# Every study but the SIMS suite (`make sims`) at its quick preset: figures/<study>.png and .json.
+# Every study but the SIMS suite (`make sims`) at its quick preset: figures/<study>.png and .json. Two worker processes:
+# most of a quick cell's cost is XLA compilation, which runs on one core (benchmarks/figures.py measures it).
 figures: $(STAMP)
-	$(PY) -m lab reproduce --preset quick --no-sims
+	$(PY) -m lab reproduce --preset quick --no-sims --jobs 2
 
 bench: $(STAMP)
 	$(PY) benchmarks/engine.py

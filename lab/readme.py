@@ -79,10 +79,12 @@ def figures_time() -> str:
     rows = sorted(d["rows"], key=lambda r: -r["wall_s"])
     cpu = d.get("total_cpu_s", sum(r["cpu_s"] for r in rows))
     lines = [f"Measured by `benchmarks/figures.py` on {_machine(d)}, cold (empty result and compilation caches), "
-             f"in one process as `make figures` runs: **{d['total_wall_s'] / 60:.1f} minutes** in all "
-             f"({cpu / 60:.1f} CPU-minutes" + (f", peak {d['peak_rss_mib']:.0f} MiB" if "peak_rss_mib" in d else "")
-             + ").", "",
-             "<details><summary>per study (wall s, CPU s, the process's peak memory so far)</summary>", "",
+             f"as `make figures` runs (one study after another, {d.get('jobs', 1)} worker process"
+             f"{'es' if d.get('jobs', 1) > 1 else ''} per study): **{d['total_wall_s'] / 60:.1f} minutes** in all "
+             f"({cpu / 60:.1f} CPU-minutes"
+             + (f", largest process {d['peak_rss_mib']:.0f} MiB" if "peak_rss_mib" in d else "") + ").", "",
+             "<details><summary>per study (wall s, CPU s of the process tree, its processes' peak memory so far)"
+             "</summary>", "",
              "| study | wall s | CPU s | peak MiB |", "|---|---|---|---|"]
     lines += [f"| {r['study']} | {r['wall_s']:.0f} | {r['cpu_s']:.0f} | {r['peak_rss_mib']:.0f} |" for r in rows]
     lines += ["", "</details>"]
